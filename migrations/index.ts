@@ -1,0 +1,17 @@
+import type { Migration } from "kysely/migration";
+import * as identitiesTokens from "./20260101T000000_identities_tokens.js";
+import * as projectsEnvsFolders from "./20260101T000100_projects_envs_folders.js";
+import * as rolesMemberships from "./20260101T000200_roles_memberships.js";
+import * as kmsKeys from "./20260101T000300_kms_keys.js";
+import * as dynamicSecrets from "./20260101T000400_dynamic_secrets.js";
+import * as auditLogs from "./20260101T000500_audit_logs.js";
+
+// Explicit, ordered list: no directory scanning, so bundling and tests see the same set.
+export const migrations: Record<string, Migration> = {
+  "20260101T000000_identities_tokens": identitiesTokens,
+  "20260101T000100_projects_envs_folders": projectsEnvsFolders,
+  "20260101T000200_roles_memberships": rolesMemberships,
+  "20260101T000300_kms_keys": kmsKeys,
+  "20260101T000400_dynamic_secrets": dynamicSecrets,
+  "20260101T000500_audit_logs": auditLogs,
+};

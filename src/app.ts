@@ -1,0 +1,82 @@
+import fastifyRateLimit from "@fastify/rate-limit";
+import fastifySwagger from "@fastify/swagger";
+import fastifySwaggerUi from "@fastify/swagger-ui";
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { Container } from "./container.js";
+import { registerErrorHandling } from "./http/error-handler.js";
+import { clientIp } from "./http/request-context.js";
+import { validatorCompiler } from "./http/zod.js";
+import { RateLimitError } from "./lib/errors.js";
+import { generateRequestId } from "./lib/request-id.js";
+import { statusRoutes } from "./status/status.routes.js";
+
+export type BuildAppOptions = {
+  container: Container;
+  /** pino options or false; tests pass false. */
+  logger?: FastifyServerOptions["logger"];
+};
+
+// Provider inputs, tokens and passwords never reach a log line.
+export const LOG_REDACT_PATHS = [
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+  "inputs",
+  "*.inputs",
+  "*.*.inputs",
+  "*.*.*.inputs",
+  "password",
+  "*.password",
+  "clientSecret",
+  "*.clientSecret",
+  "accessToken",
+  "*.accessToken",
+];
+
+const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+
+export async function buildApp({ container, logger = false }: BuildAppOptions): Promise<FastifyInstance> {
+  const { config } = container;
+  const app = Fastify({
+    logger: logger === false ? false : logger,
+    genReqId: generateRequestId,
+    requestIdHeader: false,
+    bodyLimit: 1_048_576,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(app);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: "3.0.3",
+      info: { title: "Infisical-compatible dynamic secrets API", version: "1.0.0" },
+      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
+
+  if (config.rateLimit.enabled) {
+    // Per route and per client (D16): the key names both, writes and reads have their own budget.
+    await app.register(fastifyRateLimit, {
+      global: true,
+      timeWindow: 60_000,
+      max: (request) => (WRITE_METHODS.has(request.method) ? config.rateLimit.writePerMinute : config.rateLimit.readPerMinute),
+      keyGenerator: (request) => `${clientIp(request)}|${request.method}|${request.routeOptions.url ?? request.url}`,
+      errorResponseBuilder: (_request, context) =>
+        new RateLimitError(`Rate limit exceeded. Please try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds`),
+    });
+  }
+
+  await app.register(statusRoutes({ db: container.db }));
+
+  return app;
+}

@@ -1,0 +1,48 @@
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import { PGliteDialect } from "kysely-pglite-dialect";
+import pg from "pg";
+import type { Config } from "../config.js";
+import type { Database, Db } from "./database.js";
+
+const INT8_OID = 20;
+
+export type DbHandle = {
+  db: Db;
+  /** Where the database lives, for logs: host/database or the embedded data directory. */
+  description: string;
+  /** The PostgreSQL server's host, when there is one (providers must never target it, D19). */
+  host?: string;
+};
+
+/** Kysely over pg when DATABASE_URL is set, else over the embedded PGlite kept in DATA_DIR. */
+export async function createDb(database: Config["database"]): Promise<DbHandle> {
+  if (database.kind === "postgres") return createPostgresDb(database.url);
+  return createEmbeddedDb(database.dataDir);
+}
+
+export function createPostgresDb(url: string, poolSize = 10): DbHandle {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: poolSize,
+    // count(*) and other int8 results as numbers: every count we read fits.
+    types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) } as any,
+  });
+  // An idle client that errors (server restart) must not crash the process.
+  pool.on("error", () => undefined);
+  const parsed = new URL(url);
+  return {
+    db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+    description: `postgres://${parsed.host}${parsed.pathname}`,
+    host: parsed.hostname || "localhost",
+  };
+}
+
+export async function createEmbeddedDb(dataDir: string | undefined): Promise<DbHandle> {
+  const client = await PGlite.create(dataDir ? { dataDir } : {}, );
+  await client.query("SET TIME ZONE 'UTC'");
+  return {
+    db: new Kysely<Database>({ dialect: new PGliteDialect(client) }),
+    description: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
+  };
+}

@@ -1,0 +1,72 @@
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { ZodError } from "zod";
+import {
+  AppError,
+  BadRequestError,
+  NotFoundError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationError,
+} from "../lib/errors.js";
+import { RequestValidationError } from "./zod.js";
+
+// The only place errors become HTTP responses. Every non-2xx answer is the envelope
+// {reqId, statusCode, message, error} (+ details), in Infisical's key order.
+
+type Envelope = Record<string, unknown>;
+
+function envelope(reqId: string, status: number, message: unknown, error: string, details?: unknown): Envelope {
+  // Infisical's serializers emit `details` before `error` on 403 and after it elsewhere.
+  if (details === undefined) return { reqId, statusCode: status, message, error };
+  if (status === 403) return { reqId, statusCode: status, message, details, error };
+  return { reqId, statusCode: status, message, error, details };
+}
+
+/** Fastify's own errors (body parsing, content type, size) translated to our classes. */
+const FASTIFY_ERRORS: Record<string, (err: FastifyError) => AppError> = {
+  FST_ERR_CTP_EMPTY_JSON_BODY: () => new BadRequestError("Body cannot be empty when content-type is set to 'application/json'"),
+  FST_ERR_CTP_INVALID_JSON_BODY: () => new BadRequestError("Body is not valid JSON"),
+  FST_ERR_CTP_BODY_TOO_LARGE: () => new PayloadTooLargeError("Request body is larger than 1 MiB"),
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: () => new UnsupportedMediaTypeError("Unsupported Media Type: use application/json"),
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: () => new BadRequestError("Request body size did not match Content-Length"),
+  FST_ERR_CTP_INVALID_TYPE: () => new BadRequestError("Invalid content type"),
+};
+
+export function toAppError(err: unknown): AppError | undefined {
+  if (err instanceof AppError) return err;
+  if (err instanceof RequestValidationError) return new ValidationError(err.issues);
+  if (err instanceof ZodError) return new ValidationError(err.issues);
+  const fe = err as FastifyError;
+  if (fe && typeof fe.code === "string" && FASTIFY_ERRORS[fe.code]) return FASTIFY_ERRORS[fe.code]!(fe);
+  // secure-json-parse: malformed JSON and prototype-poisoning keys surface as 400 SyntaxErrors.
+  if (err instanceof SyntaxError && fe.statusCode === 400) {
+    return /prototype|constructor/i.test(err.message)
+      ? new BadRequestError("Body contains a forbidden prototype property")
+      : new BadRequestError("Body is not valid JSON");
+  }
+  return undefined;
+}
+
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  const appError = toAppError(err);
+  if (!appError) {
+    request.log.error({ err }, "unhandled error");
+    return reply
+      .code(500)
+      .type("application/json; charset=utf-8")
+      .send(envelope(request.id, 500, "Something went wrong", "InternalServerError"));
+  }
+  if (appError.status >= 500) request.log.error({ err: appError }, appError.message);
+  const message = appError instanceof ValidationError ? appError.issues : appError.message;
+  return reply
+    .code(appError.status)
+    .type("application/json; charset=utf-8")
+    .send(envelope(request.id, appError.status, message, appError.errorField, appError.details));
+}
+
+export function registerErrorHandling(app: FastifyInstance): void {
+  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, new NotFoundError(`Route ${request.method}:${request.url.split("?")[0]} not found`)),
+  );
+}

@@ -1,0 +1,46 @@
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../src/app.js";
+import { loadConfig, type Config } from "../../src/config.js";
+import { createContainer, type Container } from "../../src/container.js";
+import { createTestDb, type TestDb } from "./db.js";
+
+export const TEST_ROOT_KEY = Buffer.alloc(32, 7).toString("base64");
+export const TEST_AUTH_SECRET = "test-auth-secret-that-is-long-enough-0123456789";
+
+export type TestApp = {
+  app: FastifyInstance;
+  container: Container;
+  config: Config;
+  testDb: TestDb;
+  close: () => Promise<void>;
+};
+
+/**
+ * The real app on this file's own database. `env` overrides configuration variables
+ * (e.g. { RATE_LIMIT_ENABLED: "true" }). Rate limiting is off unless a test turns it on.
+ */
+export async function buildTestApp(env: Record<string, string> = {}, testDb?: TestDb): Promise<TestApp> {
+  const db = testDb ?? (await createTestDb());
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: db.url ?? "postgres://embedded.invalid/pglite",
+    ROOT_ENCRYPTION_KEY: TEST_ROOT_KEY,
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    RATE_LIMIT_ENABLED: "false",
+    LOG_LEVEL: "silent",
+    ...env,
+  });
+  const container = createContainer({ config, db: db.db, dbHost: db.host });
+  const app = await buildApp({ container });
+  await app.ready();
+  return {
+    app,
+    container,
+    config,
+    testDb: db,
+    close: async () => {
+      await app.close();
+      if (!testDb) await db.destroy();
+    },
+  };
+}
