@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastif
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import type { Container } from "./container.js";
 import { registerErrorHandling } from "./http/error-handler.js";
+import { registerJsonBodyParser } from "./http/json-body.js";
 import { clientIp } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
 import { RateLimitError } from "./lib/errors.js";
@@ -50,6 +51,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app);
+  registerJsonBodyParser(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });

@@ -38,12 +38,6 @@ export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof ZodError) return new ValidationError(err.issues);
   const fe = err as FastifyError;
   if (fe && typeof fe.code === "string" && FASTIFY_ERRORS[fe.code]) return FASTIFY_ERRORS[fe.code]!(fe);
-  // secure-json-parse: malformed JSON and prototype-poisoning keys surface as 400 SyntaxErrors.
-  if (err instanceof SyntaxError && fe.statusCode === 400) {
-    return /prototype|constructor/i.test(err.message)
-      ? new BadRequestError("Body contains a forbidden prototype property")
-      : new BadRequestError("Body is not valid JSON");
-  }
   return undefined;
 }
 

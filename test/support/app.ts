@@ -19,7 +19,12 @@ export type TestApp = {
  * The real app on this file's own database. `env` overrides configuration variables
  * (e.g. { RATE_LIMIT_ENABLED: "true" }). Rate limiting is off unless a test turns it on.
  */
-export async function buildTestApp(env: Record<string, string> = {}, testDb?: TestDb): Promise<TestApp> {
+export async function buildTestApp(
+  env: Record<string, string> = {},
+  testDb?: TestDb,
+  /** Runs before app.ready(), e.g. to add a route that throws. */
+  extend?: (app: FastifyInstance) => void,
+): Promise<TestApp> {
   const db = testDb ?? (await createTestDb());
   const config = loadConfig({
     NODE_ENV: "test",
@@ -32,6 +37,7 @@ export async function buildTestApp(env: Record<string, string> = {}, testDb?: Te
   });
   const container = createContainer({ config, db: db.db, dbHost: db.host });
   const app = await buildApp({ container });
+  extend?.(app);
   await app.ready();
   return {
     app,

@@ -1,0 +1,100 @@
+import type { Db } from "../db/database.js";
+import { decrypt, decryptJson, encrypt, encryptJson, generateKey } from "./cipher.js";
+import { findDataKey, insertDataKeyIfAbsent, lockAllDataKeys, updateWrappedKey } from "./kms.repository.js";
+
+// Envelope encryption: the root key (config) wraps one random data key per project; provider
+// inputs are encrypted under the project's data key. Only wrapped keys are stored.
+
+export type ProjectCipher = {
+  encryptJson(value: unknown): Buffer;
+  decryptJson(blob: Uint8Array): unknown;
+};
+
+/** A data key wrapped under another root key than the configured one: the server cannot read it. */
+export class RootKeyMismatchError extends Error {
+  constructor(projectId: string, storedRootKeyId: string) {
+    super(`The data key of project ${projectId} is wrapped by root key ${storedRootKeyId}, not by the configured root key`);
+    this.name = "RootKeyMismatchError";
+  }
+}
+
+// The wrapped key is bound to its project: a wrapped key copied to another project does not unwrap.
+const wrapContext = (projectId: string) => Buffer.from(`project-data-key:${projectId}`, "utf8");
+
+export function wrapDataKey(rootKey: Uint8Array, projectId: string, dataKey: Uint8Array): Buffer {
+  return encrypt(rootKey, dataKey, wrapContext(projectId));
+}
+
+export function unwrapDataKey(rootKey: Uint8Array, projectId: string, wrappedKey: Uint8Array): Buffer {
+  return decrypt(rootKey, wrappedKey, wrapContext(projectId));
+}
+
+export function createKmsService({ db, rootKey, rootKeyId }: { db: Db; rootKey: Uint8Array; rootKeyId: string }) {
+  // Unwrapped data keys of this process. Rotation re-wraps keys without changing them, so entries never go stale.
+  const cache = new Map<string, Buffer>();
+
+  async function dataKeyOf(projectId: string): Promise<Buffer> {
+    const cached = cache.get(projectId);
+    if (cached) return cached;
+    let stored = await findDataKey(db, projectId);
+    if (!stored) {
+      await insertDataKeyIfAbsent(db, { projectId, wrappedKey: wrapDataKey(rootKey, projectId, generateKey()), rootKeyId });
+      stored = await findDataKey(db, projectId);
+      if (!stored) throw new Error(`The data key of project ${projectId} could not be created`);
+    }
+    if (stored.rootKeyId !== rootKeyId) throw new RootKeyMismatchError(projectId, stored.rootKeyId);
+    const key = unwrapDataKey(rootKey, projectId, stored.wrappedKey);
+    cache.set(projectId, key);
+    return key;
+  }
+
+  return {
+    /**
+     * The cipher of a project's data key, creating the key on first use. Uses the pool, so call it
+     * before opening a transaction (the embedded database has a single connection).
+     */
+    async forProject(projectId: string): Promise<ProjectCipher> {
+      const key = await dataKeyOf(projectId);
+      return {
+        encryptJson: (value) => encryptJson(key, value),
+        decryptJson: (blob) => decryptJson(key, blob),
+      };
+    },
+  };
+}
+
+export type KmsService = ReturnType<typeof createKmsService>;
+
+export type RotationResult = { rewrapped: number; alreadyCurrent: number };
+
+/**
+ * Re-wraps every project data key under `newRootKey` in one transaction. Data (ciphertext under the
+ * data keys) is untouched. Keys already wrapped by the new root key are left as they are, so a
+ * rotation interrupted after commit can simply be run again.
+ */
+export async function rotateRootKey(
+  db: Db,
+  from: { rootKey: Uint8Array; rootKeyId: string },
+  to: { rootKey: Uint8Array; rootKeyId: string },
+): Promise<RotationResult> {
+  return db.transaction().execute(async (trx) => {
+    const keys = await lockAllDataKeys(trx);
+    let rewrapped = 0;
+    let alreadyCurrent = 0;
+    for (const key of keys) {
+      if (key.rootKeyId === to.rootKeyId) {
+        alreadyCurrent += 1;
+        continue;
+      }
+      if (key.rootKeyId !== from.rootKeyId) throw new RootKeyMismatchError(key.projectId, key.rootKeyId);
+      const dataKey = unwrapDataKey(from.rootKey, key.projectId, key.wrappedKey);
+      await updateWrappedKey(trx, {
+        projectId: key.projectId,
+        wrappedKey: wrapDataKey(to.rootKey, key.projectId, dataKey),
+        rootKeyId: to.rootKeyId,
+      });
+      rewrapped += 1;
+    }
+    return { rewrapped, alreadyCurrent };
+  });
+}

@@ -1,0 +1,61 @@
+// `npm run rotate-root-key`: re-wraps every project data key under a new root key.
+// The current key comes from the usual configuration (ROOT_ENCRYPTION_KEY / ENCRYPTION_KEY, or the
+// embedded secrets file); the new one from NEW_ROOT_ENCRYPTION_KEY. Stored data is not touched.
+import { pathToFileURL } from "node:url";
+import { ConfigError, loadConfig, parseKey32, rootKeyIdOf } from "../config.js";
+import { createDb } from "../db/client.js";
+import { rotateRootKey } from "./kms.service.js";
+
+type Output = { log: (line: string) => void; error: (line: string) => void };
+
+export async function runRotateRootKeyCli(env: Record<string, string | undefined>, out: Output): Promise<number> {
+  let config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    out.error(err instanceof ConfigError ? err.message : String(err));
+    return 1;
+  }
+  const raw = env.NEW_ROOT_ENCRYPTION_KEY;
+  const newKey = raw ? parseKey32(raw) : undefined;
+  if (!newKey) {
+    out.error(
+      "Missing configuration: NEW_ROOT_ENCRYPTION_KEY must be 32 bytes as base64 (e.g. `openssl rand -base64 32`), or a 32-character string",
+    );
+    return 1;
+  }
+  const to = { rootKey: newKey, rootKeyId: rootKeyIdOf(newKey) };
+  const from = { rootKey: config.rootKey, rootKeyId: config.rootKeyId };
+  if (to.rootKeyId === from.rootKeyId) {
+    out.error("NEW_ROOT_ENCRYPTION_KEY is the key already in use: nothing to rotate");
+    return 1;
+  }
+
+  const handle = await createDb(config.database);
+  try {
+    const result = await rotateRootKey(handle.db, from, to);
+    out.log(
+      `Re-wrapped ${result.rewrapped} project data key(s) under root key ${to.rootKeyId}` +
+        (result.alreadyCurrent ? ` (${result.alreadyCurrent} already used it)` : "") +
+        ` in ${handle.description}.`,
+    );
+    out.log(
+      `Next: set ROOT_ENCRYPTION_KEY to the value of NEW_ROOT_ENCRYPTION_KEY (root key id ${to.rootKeyId}), ` +
+        "unset ENCRYPTION_KEY if you used it, and restart the server. The previous key no longer opens anything.",
+    );
+    return 0;
+  } catch (err) {
+    out.error(`Rotation failed, nothing was changed: ${err instanceof Error ? err.message : String(err)}`);
+    return 1;
+  } finally {
+    await handle.db.destroy();
+  }
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  const code = await runRotateRootKeyCli(process.env, {
+    log: (line) => process.stdout.write(`${line}\n`),
+    error: (line) => process.stderr.write(`${line}\n`),
+  });
+  process.exit(code);
+}
