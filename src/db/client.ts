@@ -13,6 +13,8 @@ export type DbHandle = {
   description: string;
   /** The PostgreSQL server's host, when there is one (providers must never target it, D19). */
   host?: string;
+  /** The embedded database itself, when there is one. */
+  client?: PGlite;
 };
 
 /** Kysely over pg when DATABASE_URL is set, else over the embedded PGlite kept in DATA_DIR. */
@@ -38,11 +40,13 @@ export function createPostgresDb(url: string, poolSize = 10): DbHandle {
   };
 }
 
-export async function createEmbeddedDb(dataDir: string | undefined): Promise<DbHandle> {
-  const client = await PGlite.create(dataDir ? { dataDir } : {}, );
+/** `loadDataDir`: start from a dumped data directory (the tests' migrated template). */
+export async function createEmbeddedDb(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
+  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
   await client.query("SET TIME ZONE 'UTC'");
   return {
     db: new Kysely<Database>({ dialect: new PGliteDialect(client) }),
     description: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
+    client,
   };
 }

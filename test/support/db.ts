@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import pg from "pg";
 import { inject } from "vitest";
 import { createEmbeddedDb, createPostgresDb, type DbHandle } from "../../src/db/client.js";
@@ -19,8 +20,11 @@ export async function createTestDb(): Promise<TestDb> {
   const base = process.env.TEST_DATABASE_URL;
   const template = inject("templateDatabase");
   if (!base || !template) {
-    const handle = await createEmbeddedDb(undefined);
-    await migrateToLatestOrThrow(handle.db);
+    const tarball = inject("pgliteTemplate");
+    const handle = tarball
+      ? await createEmbeddedDb(undefined, new Blob([readFileSync(tarball)]))
+      : await createEmbeddedDb(undefined);
+    if (!tarball) await migrateToLatestOrThrow(handle.db);
     return { ...handle, destroy: () => handle.db.destroy() };
   }
   const name = `dsapi_f_${inject("testRunId")}_${randomBytes(4).toString("hex")}`;

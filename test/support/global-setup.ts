@@ -1,7 +1,10 @@
 import { randomBytes } from "node:crypto";
+import { rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import pg from "pg";
 import type { TestProject } from "vitest/node";
-import { createPostgresDb } from "../../src/db/client.js";
+import { createEmbeddedDb, createPostgresDb } from "../../src/db/client.js";
 import { migrateToLatestOrThrow } from "../../src/db/migrator.js";
 
 // With TEST_DATABASE_URL: migrate one template database for this run; every test file clones it
@@ -12,6 +15,8 @@ declare module "vitest" {
   export interface ProvidedContext {
     testRunId: string;
     templateDatabase: string;
+    /** PGlite only: a tarball of a migrated data directory that each file starts from. */
+    pgliteTemplate: string;
   }
 }
 
@@ -27,8 +32,16 @@ export default async function setup(project: TestProject) {
   const base = process.env.TEST_DATABASE_URL;
   if (!base) {
     project.provide("templateDatabase", "");
-    return;
+    const handle = await createEmbeddedDb(undefined);
+    await migrateToLatestOrThrow(handle.db);
+    const dump = await handle.client!.dumpDataDir("none");
+    const file = path.join(tmpdir(), `dsapi-pglite-${runId}.tar`);
+    writeFileSync(file, Buffer.from(await dump.arrayBuffer()));
+    await handle.db.destroy();
+    project.provide("pgliteTemplate", file);
+    return () => rmSync(file, { force: true });
   }
+  project.provide("pgliteTemplate", "");
   const template = `dsapi_tpl_${runId}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
