@@ -3,6 +3,7 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { registerAuth } from "./auth/auth.plugin.js";
 import type { Container } from "./container.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
@@ -77,6 +78,9 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
         new RateLimitError(`Rate limit exceeded. Please try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds`),
     });
   }
+
+  // Before every route: routes with `config.auth` get request.actor (or the token error) in onRequest.
+  registerAuth(app, { authService: container.authService });
 
   await app.register(statusRoutes({ db: container.db }));
 

@@ -1,0 +1,140 @@
+import type { Config } from "../config.js";
+import type { Executor } from "../db/database.js";
+import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
+import type { Actor } from "./actor.js";
+import { createIdentityRepository, type AccessToken } from "./identity.repository.js";
+import { IDENTITY_ACCESS_TOKEN_TYPE, signAccessToken, verifyJwt } from "./token.js";
+import { isIpTrusted } from "./trusted-ips.js";
+
+// Bearer authentication and the access-token life cycle (auth-and-permissions.md §A.2–A.4, A.6.4–A.6.5).
+
+export type Credentials = {
+  /** The raw Authorization header, if any. */
+  authorization?: string;
+  /** Whether an x-api-key header was sent (its value is never read). */
+  hasApiKey: boolean;
+  clientIp: string;
+};
+
+export type TokenGrant = { accessToken: string; expiresIn: number; accessTokenMaxTTL: number; tokenType: "Bearer" };
+
+const USES_EXHAUSTED = "Unable to renew because access token number of uses limit reached";
+const TTL_EXPIRED = "Failed to renew MI access token due to TTL expiration";
+const NO_TOKEN = "No identity access token found";
+
+export function tokenMissingError(): UnauthorizedError {
+  return new UnauthorizedError("Token missing");
+}
+
+function ttlExpired(token: AccessToken, now: Date): boolean {
+  if (token.ttl <= 0) return false;
+  const anchor = (token.lastRenewedAt ?? token.createdAt).getTime();
+  return now.getTime() > anchor + token.ttl * 1000;
+}
+
+export function createAuthService({ db, config }: { db: Executor; config: Pick<Config, "authSecret"> }) {
+  const identities = createIdentityRepository(db);
+
+  /** The identity-token claims of a verified JWT; undefined for any other token type (§A.1). */
+  function identityClaimsOf(token: string): { identityId: string; tokenId: string } | undefined {
+    const payload = verifyJwt(config.authSecret, token);
+    if (payload.authTokenType !== IDENTITY_ACCESS_TOKEN_TYPE) return undefined;
+    const tokenId = payload.identityAccessTokenId;
+    const identityId = payload.identityId;
+    // A correctly signed token with unusable ids can only name no row.
+    if (!isUuid(tokenId) || !isUuid(identityId)) throw new UnauthorizedError(NO_TOKEN);
+    return { identityId, tokenId };
+  }
+
+  /** §A.2 + §A.4.3. Two database statements at most on success (one in the steady state). */
+  async function authenticate({ authorization, hasApiKey, clientIp }: Credentials): Promise<Actor> {
+    if (hasApiKey) {
+      throw new BadRequestError("API key authentication is not supported anymore. Please switch to identity authentication.");
+    }
+    if (!authorization) throw tokenMissingError();
+    // Infisical cuts the first seven characters without reading them ("Bearer ").
+    const token = authorization.slice(7);
+    if (token.startsWith("st.")) {
+      throw new NotFoundError(`Service token with ID '${token.split(".")[1] ?? ""}' not found`);
+    }
+    const claims = identityClaimsOf(token);
+    if (!claims) throw tokenMissingError();
+
+    const use = await identities.useAccessToken(claims.tokenId);
+    if (!use || use.token.identityId !== claims.identityId) throw new UnauthorizedError(NO_TOKEN);
+    const refuse = async (error: Error): Promise<never> => {
+      if (use.counted) await identities.uncountUse(use.token.id);
+      throw error;
+    };
+    if (!isIpTrusted(clientIp, use.trustedIps ?? [])) {
+      await refuse(new ForbiddenRequestError("You are not allowed to access this resource from the current IP address"));
+    }
+    if (!use.orgId || !use.orgMembershipActive) {
+      await refuse(new BadRequestError("Identity does not belong to this organization"));
+    }
+    if (!use.counted) {
+      await identities.deleteToken(use.token.id);
+      throw new UnauthorizedError(ttlExpired(use.token, use.now) ? TTL_EXPIRED : USES_EXHAUSTED);
+    }
+    return {
+      type: "identity",
+      identityId: use.token.identityId,
+      name: use.identityName,
+      orgId: use.orgId!,
+      tokenId: use.token.id,
+      authMethod: null,
+    };
+  }
+
+  /** §A.6.4: a new JWT for the same row, valid for the row's TTL from now. */
+  async function renew(accessToken: string): Promise<TokenGrant> {
+    const claims = identityClaimsOf(accessToken);
+    if (!claims) throw new BadRequestError("Only identity access tokens can be renewed");
+    const token = await identities.findLiveToken(claims.tokenId);
+    if (!token || token.identityId !== claims.identityId) throw new UnauthorizedError(NO_TOKEN);
+    const now = new Date();
+    if (token.numUsesLimit > 0 && token.numUses >= token.numUsesLimit) {
+      await identities.deleteToken(token.id);
+      throw new UnauthorizedError(USES_EXHAUSTED);
+    }
+    if (ttlExpired(token, now)) {
+      await identities.deleteToken(token.id);
+      throw new UnauthorizedError(TTL_EXPIRED);
+    }
+    if (token.maxTtl > 0 && token.period <= 0) {
+      const maxEnd = token.createdAt.getTime() + token.maxTtl * 1000;
+      if (now.getTime() > maxEnd) {
+        await identities.deleteToken(token.id);
+        throw new UnauthorizedError("Failed to renew MI access token due to Max TTL expiration");
+      }
+      if (now.getTime() + token.ttl * 1000 > maxEnd) {
+        await identities.deleteToken(token.id);
+        throw new UnauthorizedError("Failed to renew MI access token past its Max TTL expiration");
+      }
+    }
+    if (!(await identities.markRenewed(token.id))) throw new UnauthorizedError(NO_TOKEN);
+    return {
+      accessToken: signAccessToken(
+        config.authSecret,
+        { identityId: token.identityId, identityAccessTokenId: token.id, clientSecretId: token.clientSecretId ?? undefined },
+        token.ttl,
+      ),
+      expiresIn: token.ttl,
+      accessTokenMaxTTL: token.maxTtl,
+      tokenType: "Bearer",
+    };
+  }
+
+  /** §A.6.5. */
+  async function revoke(accessToken: string): Promise<{ message: string }> {
+    const claims = identityClaimsOf(accessToken);
+    if (!claims) throw new UnauthorizedError("Only identity access tokens can be revoked");
+    if (!(await identities.revokeToken(claims.tokenId))) throw new UnauthorizedError(NO_TOKEN);
+    return { message: "Successfully revoked access token" };
+  }
+
+  return { authenticate, renew, revoke };
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;

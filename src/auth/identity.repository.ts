@@ -1,0 +1,302 @@
+import { sql } from "kysely";
+import type { Executor } from "../db/database.js";
+import type { TrustedIp } from "../db/tables/common.js";
+import { ALLOW_ALL_IPS } from "./trusted-ips.js";
+
+// Identities, their organization memberships and their access-token rows. Access tokens are JWTs
+// that are never stored: a row holds only the token's limits and state (D22).
+
+export type AccessTokenAuthMethod = "universal-auth" | "token-auth";
+
+export type AccessToken = {
+  id: string;
+  identityId: string;
+  clientSecretId: string | null;
+  authMethod: string;
+  ttl: number;
+  maxTtl: number;
+  numUses: number;
+  numUsesLimit: number;
+  period: number;
+  lastRenewedAt: Date | null;
+  createdAt: Date;
+};
+
+/** The token row as seen by one authenticated request, after its use was (maybe) counted. */
+export type TokenUse = {
+  token: AccessToken;
+  identityName: string;
+  orgId: string | null;
+  orgMembershipActive: boolean;
+  trustedIps: TrustedIp[] | null;
+  /** Whether the uses counter was incremented: false when the uses limit or the TTL is exhausted. */
+  counted: boolean;
+  /** The database's clock, which the TTL checks use. */
+  now: Date;
+};
+
+type TokenRow = {
+  id: string;
+  identity_id: string;
+  identity_ua_client_secret_id: string | null;
+  auth_method: string;
+  access_token_ttl: number;
+  access_token_max_ttl: number;
+  access_token_num_uses: number;
+  access_token_num_uses_limit: number;
+  access_token_period: number;
+  access_token_last_renewed_at: Date | null;
+  created_at: Date;
+};
+
+const toToken = (row: TokenRow): AccessToken => ({
+  id: row.id,
+  identityId: row.identity_id,
+  clientSecretId: row.identity_ua_client_secret_id,
+  authMethod: row.auth_method,
+  ttl: Number(row.access_token_ttl),
+  maxTtl: Number(row.access_token_max_ttl),
+  numUses: Number(row.access_token_num_uses),
+  numUsesLimit: Number(row.access_token_num_uses_limit),
+  period: Number(row.access_token_period),
+  lastRenewedAt: row.access_token_last_renewed_at,
+  createdAt: row.created_at,
+});
+
+export type NewAccessToken = {
+  identityId: string;
+  clientSecretId: string | null;
+  name: string | null;
+  authMethod: AccessTokenAuthMethod;
+  ttl: number;
+  maxTtl: number;
+  numUsesLimit: number;
+  period: number;
+};
+
+export type Identity = {
+  id: string;
+  name: string;
+  orgId: string;
+  orgRole: string;
+  hasDeleteProtection: boolean;
+  authMethods: string[];
+  metadata: { id: string; key: string; value: string }[];
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export function createIdentityRepository(db: Executor) {
+  return {
+    /**
+     * The authentication hot path, one round trip: the live token row joined to its identity, org
+     * membership and auth-method IP allow-list, and — in the same statement — its use counted when
+     * the uses limit and TTL allow (the UPDATE re-checks both on the locked row, so N concurrent
+     * requests on a limit of N all count exactly once).
+     */
+    async useAccessToken(tokenId: string): Promise<TokenUse | undefined> {
+      const { rows } = await sql<
+        TokenRow & {
+          identity_name: string;
+          org_id: string | null;
+          org_membership_active: boolean | null;
+          trusted_ips: TrustedIp[] | null;
+          counted: boolean;
+          now: Date;
+        }
+      >`
+        WITH cur AS (
+          SELECT t.id, t.identity_id, t.identity_ua_client_secret_id, t.auth_method, t.access_token_ttl,
+                 t.access_token_max_ttl, t.access_token_num_uses, t.access_token_num_uses_limit,
+                 t.access_token_period, t.access_token_last_renewed_at, t.created_at,
+                 i.name AS identity_name, om.org_id, om.is_active AS org_membership_active,
+                 CASE t.auth_method
+                   WHEN 'universal-auth' THEN ua.access_token_trusted_ips
+                   WHEN 'token-auth' THEN ta.access_token_trusted_ips
+                 END AS trusted_ips
+          FROM identity_access_tokens t
+          JOIN identities i ON i.id = t.identity_id
+          LEFT JOIN org_memberships om ON om.identity_id = t.identity_id
+          LEFT JOIN identity_universal_auths ua ON ua.identity_id = t.identity_id
+          LEFT JOIN identity_token_auths ta ON ta.identity_id = t.identity_id
+          WHERE t.id = ${tokenId} AND t.is_access_token_revoked = false
+          LIMIT 1
+        ), used AS (
+          UPDATE identity_access_tokens t
+          SET access_token_num_uses = t.access_token_num_uses + 1, access_token_last_used_at = now()
+          WHERE t.id = ${tokenId} AND t.is_access_token_revoked = false
+            AND (t.access_token_num_uses_limit = 0 OR t.access_token_num_uses < t.access_token_num_uses_limit)
+            AND (t.access_token_ttl = 0
+                 OR now() <= COALESCE(t.access_token_last_renewed_at, t.created_at) + make_interval(secs => t.access_token_ttl))
+          RETURNING t.id
+        )
+        SELECT cur.*, EXISTS (SELECT 1 FROM used) AS counted, now() AS now FROM cur`.execute(db);
+      const row = rows[0];
+      if (!row) return undefined;
+      return {
+        token: toToken(row),
+        identityName: row.identity_name,
+        orgId: row.org_id,
+        orgMembershipActive: row.org_membership_active === true,
+        trustedIps: typeof row.trusted_ips === "string" ? JSON.parse(row.trusted_ips) : row.trusted_ips,
+        counted: row.counted,
+        now: new Date(row.now),
+      };
+    },
+
+    /** Gives back a use counted for a request that was then refused (IP, membership). */
+    async uncountUse(tokenId: string): Promise<void> {
+      await db
+        .updateTable("identity_access_tokens")
+        .set((eb) => ({ access_token_num_uses: sql`GREATEST(${eb.ref("access_token_num_uses")} - 1, 0)` }))
+        .where("id", "=", tokenId)
+        .execute();
+    },
+
+    async findLiveToken(tokenId: string): Promise<AccessToken | undefined> {
+      const row = await db
+        .selectFrom("identity_access_tokens")
+        .selectAll()
+        .where("id", "=", tokenId)
+        .where("is_access_token_revoked", "=", false)
+        .executeTakeFirst();
+      return row ? toToken(row as TokenRow) : undefined;
+    },
+
+    async insertAccessToken(token: NewAccessToken): Promise<AccessToken> {
+      const row = await db
+        .insertInto("identity_access_tokens")
+        .values({
+          identity_id: token.identityId,
+          identity_ua_client_secret_id: token.clientSecretId,
+          name: token.name,
+          auth_method: token.authMethod,
+          access_token_ttl: token.ttl,
+          access_token_max_ttl: token.maxTtl,
+          access_token_num_uses_limit: token.numUsesLimit,
+          access_token_period: token.period,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toToken(row as TokenRow);
+    },
+
+    async deleteToken(tokenId: string): Promise<void> {
+      await db.deleteFrom("identity_access_tokens").where("id", "=", tokenId).execute();
+    },
+
+    async markRenewed(tokenId: string): Promise<Date | undefined> {
+      const row = await db
+        .updateTable("identity_access_tokens")
+        .set({ access_token_last_renewed_at: sql<Date>`now()` })
+        .where("id", "=", tokenId)
+        .where("is_access_token_revoked", "=", false)
+        .returning("access_token_last_renewed_at")
+        .executeTakeFirst();
+      return row?.access_token_last_renewed_at ?? undefined;
+    },
+
+    /** True when a live row was revoked. */
+    async revokeToken(tokenId: string): Promise<boolean> {
+      const result = await db
+        .updateTable("identity_access_tokens")
+        .set({ is_access_token_revoked: true })
+        .where("id", "=", tokenId)
+        .where("is_access_token_revoked", "=", false)
+        .executeTakeFirst();
+      return Number(result.numUpdatedRows) > 0;
+    },
+
+    async insertIdentity(input: { name: string; hasDeleteProtection: boolean }): Promise<{ id: string }> {
+      return db
+        .insertInto("identities")
+        .values({ name: input.name, has_delete_protection: input.hasDeleteProtection })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+    },
+
+    async insertOrgMembership(input: { orgId: string; identityId?: string; userId?: string; role: string }): Promise<void> {
+      await db
+        .insertInto("org_memberships")
+        .values({
+          org_id: input.orgId,
+          identity_id: input.identityId ?? null,
+          user_id: input.userId ?? null,
+          role: input.role,
+        })
+        .execute();
+    },
+
+    async insertIdentityMetadata(orgId: string, identityId: string, metadata: { key: string; value: string }[]): Promise<void> {
+      if (metadata.length === 0) return;
+      await db
+        .insertInto("resource_metadata")
+        .values(metadata.map((m, position) => ({ org_id: orgId, identity_id: identityId, key: m.key, value: m.value, position })))
+        .execute();
+    },
+
+    async insertTokenAuth(identityId: string, config: { ttl: number; maxTtl: number; numUsesLimit: number }): Promise<void> {
+      await db
+        .insertInto("identity_token_auths")
+        .values({
+          identity_id: identityId,
+          access_token_ttl: config.ttl,
+          access_token_max_ttl: config.maxTtl,
+          access_token_num_uses_limit: config.numUsesLimit,
+          access_token_trusted_ips: JSON.stringify(ALLOW_ALL_IPS),
+        })
+        .execute();
+    },
+
+    /** The identity with its membership in `orgId`; undefined when it has none there. */
+    async findIdentityInOrg(identityId: string, orgId: string): Promise<Identity | undefined> {
+      const row = await db
+        .selectFrom("identities as i")
+        .innerJoin("org_memberships as om", "om.identity_id", "i.id")
+        .leftJoin("identity_universal_auths as ua", "ua.identity_id", "i.id")
+        .leftJoin("identity_token_auths as ta", "ta.identity_id", "i.id")
+        .select([
+          "i.id",
+          "i.name",
+          "i.has_delete_protection",
+          "i.created_at",
+          "i.updated_at",
+          "om.org_id",
+          "om.role",
+          "ua.id as ua_id",
+          "ta.id as ta_id",
+        ])
+        .where("i.id", "=", identityId)
+        .where("om.org_id", "=", orgId)
+        .executeTakeFirst();
+      if (!row) return undefined;
+      const metadata = await db
+        .selectFrom("resource_metadata")
+        .select(["id", "key", "value"])
+        .where("identity_id", "=", identityId)
+        .orderBy("position")
+        .execute();
+      return {
+        id: row.id,
+        name: row.name,
+        orgId: row.org_id,
+        orgRole: row.role,
+        hasDeleteProtection: row.has_delete_protection,
+        authMethods: [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])],
+        metadata,
+        createdAt: row.created_at,
+        updatedAt: row.updated_at,
+      };
+    },
+
+    async touchOrgLogin(identityId: string): Promise<void> {
+      await db
+        .updateTable("org_memberships")
+        .set({ last_login_at: sql<Date>`now()` })
+        .where("identity_id", "=", identityId)
+        .execute();
+    },
+  };
+}
+
+export type IdentityRepository = ReturnType<typeof createIdentityRepository>;

@@ -1,0 +1,150 @@
+import { buildMongoQueryMatcher, createMongoAbility, subject as asSubject, type MongoAbility, type RawRuleOf } from "@casl/ability";
+import picomatch from "picomatch";
+import { PermissionDeniedError } from "../lib/errors.js";
+
+// Pure: rule lists → can()/assertCan(). Conditions are CASL's Mongo operators plus `$glob`
+// (auth-and-permissions.md §B.3); evaluation order and denial details follow CASL (§B.6).
+
+/** A rule as stored and evaluated: `action` is always an array; custom-role subjects are arrays. */
+export type PermissionRule = {
+  action: string[];
+  subject: string | string[];
+  inverted?: boolean;
+  conditions?: Record<string, unknown>;
+};
+
+/** One entry of a PermissionDenied envelope's `details`, in Infisical's key order. */
+export type RuleDetail = {
+  action: string[];
+  inverted: boolean;
+  subject: string | string[];
+  conditions?: Record<string, unknown>;
+};
+
+/** Fields a path-scoped subject (dynamic-secrets, secret-folders, …) is checked against. */
+export type SubjectFields = {
+  environment?: string;
+  secretPath?: string;
+  metadata?: { key: string; value: string }[];
+  [field: string]: unknown;
+};
+
+/** `$glob`: the subject value must match the picomatch pattern (slashes are path separators). */
+export function globMatches(value: unknown, pattern: unknown): boolean {
+  if (typeof value !== "string" || typeof pattern !== "string" || pattern === "") return false;
+  return picomatch.isMatch(value, pattern, { strictSlashes: false });
+}
+
+/** Whether picomatch accepts a pattern (custom-role validation). */
+export function isValidGlob(pattern: string): boolean {
+  try {
+    picomatch.parse(pattern);
+    picomatch.makeRe(pattern);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const conditionsMatcher = buildMongoQueryMatcher(
+  {
+    $glob: {
+      type: "field",
+      validate(instruction: { name: string }, value: unknown) {
+        if (typeof value !== "string") throw new TypeError(`"${instruction.name}" expects a string pattern`);
+      },
+    },
+  } as never,
+  {
+    glob: (node: { field: string; value: unknown }, object: unknown, context: { get: (o: unknown, f: string) => unknown }) =>
+      globMatches(context.get(object, node.field), node.value),
+  } as never,
+);
+
+export type Ability = {
+  readonly rules: readonly PermissionRule[];
+  /** Without `fields` this is CASL's subject-type check: true when some allow rule could apply. */
+  can(action: string, subject: string, fields?: SubjectFields): boolean;
+  /** Throws 403 PermissionDenied with the relevant rules as `details`. */
+  assertCan(action: string, subject: string, fields?: SubjectFields): void;
+  /** The rules that concern `action` on `subject`, highest priority (last defined) first. */
+  rulesFor(action: string, subject: string): RuleDetail[];
+};
+
+function toDetail(rule: RawRuleOf<MongoAbility>): RuleDetail {
+  const detail: RuleDetail = {
+    action: Array.isArray(rule.action) ? [...rule.action] : [rule.action],
+    inverted: Boolean(rule.inverted),
+    subject: rule.subject as string | string[],
+  };
+  if (rule.conditions !== undefined) detail.conditions = rule.conditions as Record<string, unknown>;
+  return detail;
+}
+
+export function createAbility(rules: readonly PermissionRule[]): Ability {
+  const casl = createMongoAbility(rules as RawRuleOf<MongoAbility>[], { conditionsMatcher });
+  const can = (action: string, subject: string, fields?: SubjectFields): boolean =>
+    fields === undefined ? casl.can(action, subject) : casl.can(action, asSubject(subject, { ...fields }));
+  const rulesFor = (action: string, subject: string): RuleDetail[] =>
+    casl.rulesFor(action, subject).map((rule) => toDetail(rule.origin));
+  return {
+    rules,
+    can,
+    rulesFor,
+    assertCan(action, subject, fields) {
+      if (can(action, subject, fields)) return;
+      throw new PermissionDeniedError(`You are not allowed to ${action} on ${subject}`, {
+        details: rulesFor(action, subject),
+      });
+    },
+  };
+}
+
+/**
+ * Compiling an ability costs more than evaluating it; identical rule lists (every built-in role,
+ * an unchanged custom role) share one. Keyed by content, so an edited role compiles anew.
+ */
+const abilityCache = new Map<string, Ability>();
+const ABILITY_CACHE_LIMIT = 500;
+
+export function abilityFor(rules: readonly PermissionRule[]): Ability {
+  const key = JSON.stringify(rules);
+  const cached = abilityCache.get(key);
+  if (cached) return cached;
+  const ability = createAbility(rules);
+  if (abilityCache.size >= ABILITY_CACHE_LIMIT) abilityCache.delete(abilityCache.keys().next().value!);
+  abilityCache.set(key, ability);
+  return ability;
+}
+
+/** A membership role or privilege counts while it is permanent or its end time is in the future. */
+export function isGrantActive(
+  grant: { isTemporary: boolean; temporaryAccessEndTime: Date | null },
+  now: Date = new Date(),
+): boolean {
+  if (!grant.isTemporary) return true;
+  return grant.temporaryAccessEndTime !== null && now.getTime() < grant.temporaryAccessEndTime.getTime();
+}
+
+/**
+ * Stored custom-role rules → evaluated rules. Custom roles are packed upstream and unpacking turns
+ * the subject into an array, which PermissionDenied details show (§B.6); we reproduce that here.
+ */
+export function customRoleRules(stored: readonly StoredRule[]): PermissionRule[] {
+  return stored.map((rule) => {
+    const out: PermissionRule = {
+      action: Array.isArray(rule.action) ? [...rule.action] : [rule.action],
+      subject: Array.isArray(rule.subject) ? [...rule.subject] : [rule.subject],
+      inverted: Boolean(rule.inverted),
+    };
+    if (rule.conditions !== undefined && rule.conditions !== null) out.conditions = rule.conditions;
+    return out;
+  });
+}
+
+export type StoredRule = {
+  subject: string | string[];
+  action: string | string[];
+  inverted?: boolean;
+  conditions?: Record<string, unknown> | null;
+};

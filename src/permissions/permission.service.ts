@@ -1,0 +1,94 @@
+import type { Actor } from "../auth/actor.js";
+import type { Executor } from "../db/database.js";
+import { BadRequestError, ForbiddenRequestError, NotFoundError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
+import { abilityFor, customRoleRules, isGrantActive, type Ability, type PermissionRule } from "./ability.js";
+import { BUILT_IN_ORG_ROLE_RULES, BUILT_IN_PROJECT_ROLE_RULES, isBuiltInOrgRole, isBuiltInProjectRole } from "./built-in-roles.js";
+import { createPermissionRepository } from "./permission.repository.js";
+
+// The ONE place that answers "what may this actor do in this project / organization".
+// Nothing is cached across requests except compiled rule sets keyed by their content, so a
+// removed membership or an edited role counts from the very next request.
+
+export type ActiveRole = { slug: string; customRoleId: string | null; isTemporary: boolean };
+
+export type ProjectPermission = Ability & {
+  projectId: string;
+  orgId: string;
+  projectType: string;
+  membershipId: string;
+  /** Roles in effect now (expired temporary roles dropped), in membership order. */
+  roles: ActiveRole[];
+  /** True when the built-in `admin` role is among the active roles (privilege boundary shortcut). */
+  isProjectAdmin: boolean;
+};
+
+export type OrgPermission = Ability & { orgId: string; role: string };
+
+export type GetProjectPermissionOptions = {
+  /** When set, the project's type must be this one (§B.1 step 3), checked before membership. */
+  projectType?: string;
+};
+
+export const notProjectMemberError = () =>
+  new ForbiddenRequestError(undefined, { errorName: "You are not member of this project" });
+
+/** §B.1 step 3. */
+export function assertProjectType(project: { type: string }, expected: string): void {
+  if (project.type !== expected) {
+    throw new BadRequestError(`The project is of type ${project.type}. Operations of type ${expected} are not allowed.`);
+  }
+}
+
+export function createPermissionService({ db }: { db: Executor }) {
+  const repository = createPermissionRepository(db);
+
+  async function getProjectPermission(
+    actor: Actor,
+    projectId: string,
+    options: GetProjectPermissionOptions = {},
+  ): Promise<ProjectPermission> {
+    const access = isUuid(projectId) ? await repository.findProjectAccess(projectId, actor.identityId) : undefined;
+    if (!access) throw new NotFoundError(`Project with ${projectId} not found`);
+    if (access.project.orgId !== actor.orgId) {
+      throw new ForbiddenRequestError(undefined, { errorName: "This project does not belong to your selected organization." });
+    }
+    if (options.projectType !== undefined) assertProjectType(access.project, options.projectType);
+    if (!access.membershipId) throw notProjectMemberError();
+
+    const now = new Date();
+    const active = access.roles.filter((role) => isGrantActive(role, now));
+    const rules: PermissionRule[] = [];
+    for (const role of active) {
+      if (role.customRoleId) rules.push(...customRoleRules(role.customRules ?? []));
+      else if (isBuiltInProjectRole(role.slug)) rules.push(...BUILT_IN_PROJECT_ROLE_RULES[role.slug]);
+      else throw new NotFoundError(`Project role '${role.slug}' not found`);
+    }
+    return {
+      ...abilityFor(rules),
+      projectId: access.project.id,
+      orgId: access.project.orgId,
+      projectType: access.project.type,
+      membershipId: access.membershipId,
+      roles: active.map(({ slug, customRoleId, isTemporary }) => ({ slug, customRoleId, isTemporary })),
+      isProjectAdmin: active.some((role) => !role.customRoleId && role.slug === "admin"),
+    };
+  }
+
+  /** Organization-level permission of the actor; `orgId`, when a request names one, must be the actor's. */
+  async function getOrgPermission(actor: Actor, orgId: string = actor.orgId): Promise<OrgPermission> {
+    if (orgId !== actor.orgId) {
+      throw new ForbiddenRequestError(undefined, { errorName: "You are not allowed to access organization resource" });
+    }
+    const membership = await repository.findOrgRole(actor.orgId, actor.identityId);
+    if (!membership || !membership.isActive) {
+      throw new ForbiddenRequestError(undefined, { errorName: "You are not member of this organization" });
+    }
+    const rules = isBuiltInOrgRole(membership.role) ? BUILT_IN_ORG_ROLE_RULES[membership.role] : [];
+    return { ...abilityFor(rules), orgId: actor.orgId, role: membership.role };
+  }
+
+  return { getProjectPermission, getOrgPermission };
+}
+
+export type PermissionService = ReturnType<typeof createPermissionService>;

@@ -1,0 +1,103 @@
+import { z } from "zod";
+
+// Request/response schemas of the project set-up endpoints (auth-and-permissions.md §C.1–C.3).
+
+const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const plural = (n: number) => (n === 1 ? "" : "s");
+
+/** Infisical's slug rule and messages: lower-case letters, digits, single hyphens. */
+export function slugSchema({ min = 1, max = 64, field = "Slug" } = {}) {
+  return z
+    .string()
+    .trim()
+    .min(min, { message: `${field} field must be at least ${min} lowercase character${plural(min)}` })
+    .max(max, { message: `${field} field must be at most ${max} lowercase character${plural(max)}` })
+    .refine((value) => SLUG_RE.test(value), { message: `${field} field can only contain lowercase letters, numbers, and hyphens` });
+}
+
+export const PROJECT_TYPES = ["secret-manager", "cert-manager", "kms", "ssh", "secret-scanning"] as const;
+
+export const CreateProjectBodySchema = z.object({
+  projectName: z.string().trim().min(1),
+  projectDescription: z.string().trim().optional(),
+  slug: slugSchema({ min: 5, max: 36 }).optional(),
+  type: z.enum(PROJECT_TYPES).default("secret-manager"),
+  template: z.string().trim().default("default"),
+  shouldCreateDefaultEnvs: z.boolean().default(true),
+  hasDeleteProtection: z.boolean().default(false),
+  kmsKeyId: z.string().optional(),
+});
+export type CreateProjectBody = z.infer<typeof CreateProjectBodySchema>;
+
+export const ProjectSchema = z.object({
+  id: z.string(),
+  _id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  description: z.string().nullable(),
+  type: z.string(),
+  orgId: z.string(),
+  version: z.number(),
+  pitVersionLimit: z.number(),
+  autoCapitalization: z.boolean(),
+  hasDeleteProtection: z.boolean(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  environments: z.array(z.object({ name: z.string(), slug: z.string(), id: z.string() })),
+});
+
+export const ProjectIdParamsSchema = z.object({ projectId: z.string().trim() });
+
+export const CreateEnvironmentBodySchema = z.object({
+  name: z.string().trim().min(1),
+  slug: slugSchema({ max: 64 }),
+  position: z.number().int().min(1).optional(),
+});
+
+export const EnvironmentSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  position: z.number(),
+  projectId: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+export const CreateEnvironmentResponseSchema = z.object({
+  message: z.string(),
+  projectId: z.string(),
+  workspace: z.string(),
+  environment: EnvironmentSchema,
+});
+
+const FOLDER_NAME_RE = /^[a-zA-Z0-9-_]+$/;
+
+export const CreateFolderBodySchema = z.object({
+  workspaceId: z.string().trim(),
+  environment: z.string().trim(),
+  name: z
+    .string()
+    .trim()
+    .refine((name) => FOLDER_NAME_RE.test(name), {
+      message: "Invalid folder name. Only alphanumeric characters, dashes, and underscores are allowed.",
+    }),
+  path: z.string().trim().optional(),
+  /** Legacy alias of `path`. */
+  directory: z.string().trim().optional(),
+  description: z.string().nullish(),
+});
+export type CreateFolderBody = z.infer<typeof CreateFolderBodySchema>;
+
+export const FolderSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  envId: z.string(),
+  parentId: z.string().nullable(),
+  version: z.number(),
+  isReserved: z.boolean(),
+  description: z.string().nullable(),
+  lastSecretModified: z.date().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
