@@ -1,0 +1,197 @@
+import { sql } from "kysely";
+import type { Executor, Trx } from "../db/database.js";
+import { isUniqueViolation } from "../db/pg-errors.js";
+import { BadRequestError } from "../lib/errors.js";
+import type { DynamicSecret, DynamicSecretChanges } from "./dynamic-secret.types.js";
+import type { MetadataEntry } from "./patch.js";
+
+// Kysely only. Row types stay here; the service sees DynamicSecret.
+
+export const NAME_UNIQUE_CONSTRAINT = "dynamic_secrets_folder_id_name_unique";
+export const RENAME_CONFLICT_MESSAGE = "Provided dynamic secret already exists under the folder";
+
+const COLUMNS = [
+  "id",
+  "folder_id",
+  "name",
+  "version",
+  "type",
+  "default_ttl",
+  "max_ttl",
+  "encrypted_input",
+  "status",
+  "status_details",
+  "username_template",
+  "gateway_id",
+  "gateway_v2_id",
+  "gateway_pool_id",
+  "created_at",
+  "updated_at",
+] as const;
+
+type Row = {
+  id: string;
+  folder_id: string;
+  name: string;
+  version: number;
+  type: string;
+  default_ttl: string;
+  max_ttl: string | null;
+  encrypted_input: Uint8Array;
+  status: string | null;
+  status_details: string | null;
+  username_template: string | null;
+  gateway_id: string | null;
+  gateway_v2_id: string | null;
+  gateway_pool_id: string | null;
+  created_at: Date;
+  updated_at: Date;
+};
+
+function toDomain(row: Row, metadata: MetadataEntry[]): DynamicSecret {
+  return {
+    id: row.id,
+    folderId: row.folder_id,
+    name: row.name,
+    version: row.version,
+    type: row.type,
+    defaultTTL: row.default_ttl,
+    maxTTL: row.max_ttl,
+    encryptedInput: row.encrypted_input,
+    status: row.status,
+    statusDetails: row.status_details,
+    usernameTemplate: row.username_template,
+    gatewayId: row.gateway_id,
+    gatewayV2Id: row.gateway_v2_id,
+    gatewayPoolId: row.gateway_pool_id,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    metadata,
+  };
+}
+
+/** The unique index decides name conflicts (D4), also between racing requests. */
+function translateWriteError(err: unknown): never {
+  if (isUniqueViolation(err, NAME_UNIQUE_CONSTRAINT)) throw new BadRequestError(RENAME_CONFLICT_MESSAGE);
+  throw err;
+}
+
+async function metadataOf(db: Executor, ids: string[]): Promise<Map<string, MetadataEntry[]>> {
+  const byId = new Map<string, MetadataEntry[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return byId;
+  const rows = await db
+    .selectFrom("resource_metadata")
+    .select(["dynamic_secret_id", "key", "value"])
+    .where("dynamic_secret_id", "in", ids)
+    .orderBy("position")
+    .orderBy("created_at")
+    .execute();
+  for (const row of rows) byId.get(row.dynamic_secret_id!)?.push({ key: row.key, value: row.value });
+  return byId;
+}
+
+async function withMetadata(db: Executor, row: Row | undefined): Promise<DynamicSecret | undefined> {
+  if (!row) return undefined;
+  return toDomain(row, (await metadataOf(db, [row.id])).get(row.id)!);
+}
+
+export async function findDynamicSecretByName(db: Executor, folderId: string, name: string): Promise<DynamicSecret | undefined> {
+  const row = await db.selectFrom("dynamic_secrets").select(COLUMNS).where("folder_id", "=", folderId).where("name", "=", name).executeTakeFirst();
+  return withMetadata(db, row);
+}
+
+export async function findDynamicSecretById(db: Executor, id: string): Promise<DynamicSecret | undefined> {
+  const row = await db.selectFrom("dynamic_secrets").select(COLUMNS).where("id", "=", id).executeTakeFirst();
+  return withMetadata(db, row);
+}
+
+/** The row locked until the transaction ends (FOR UPDATE); undefined once deleted. */
+export async function lockDynamicSecret(trx: Trx, id: string): Promise<DynamicSecret | undefined> {
+  const row = await trx.selectFrom("dynamic_secrets").select(COLUMNS).where("id", "=", id).forUpdate().executeTakeFirst();
+  return withMetadata(trx, row);
+}
+
+export async function listDynamicSecretsInFolder(db: Executor, folderId: string): Promise<DynamicSecret[]> {
+  const rows = await db.selectFrom("dynamic_secrets").select(COLUMNS).where("folder_id", "=", folderId).orderBy("created_at").orderBy("name").execute();
+  const metadata = await metadataOf(db, rows.map((r) => r.id));
+  return rows.map((row) => toDomain(row, metadata.get(row.id)!));
+}
+
+export async function insertDynamicSecret(
+  trx: Trx,
+  values: {
+    folderId: string;
+    name: string;
+    type: string;
+    defaultTTL: string;
+    maxTTL: string | null;
+    usernameTemplate: string | null;
+    encryptedInput: Uint8Array;
+  },
+): Promise<DynamicSecret> {
+  const row = await trx
+    .insertInto("dynamic_secrets")
+    .values({
+      folder_id: values.folderId,
+      name: values.name,
+      type: values.type,
+      default_ttl: values.defaultTTL,
+      max_ttl: values.maxTTL,
+      username_template: values.usernameTemplate,
+      encrypted_input: values.encryptedInput,
+      status: null,
+      status_details: null,
+      gateway_id: null,
+      gateway_v2_id: null,
+      gateway_pool_id: null,
+    })
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow()
+    .catch(translateWriteError);
+  return toDomain(row, []);
+}
+
+/** One write: the given columns, `status` back to null, `version` + 1 (D1). */
+export async function updateDynamicSecret(trx: Trx, id: string, changes: DynamicSecretChanges): Promise<DynamicSecret> {
+  const row = await trx
+    .updateTable("dynamic_secrets")
+    .set({
+      name: changes.name,
+      default_ttl: changes.defaultTTL,
+      max_ttl: changes.maxTTL,
+      username_template: changes.usernameTemplate,
+      encrypted_input: changes.encryptedInput,
+      status: null,
+      version: sql<number>`version + 1`,
+    })
+    .where("id", "=", id)
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow()
+    .catch(translateWriteError);
+  return toDomain(row, []);
+}
+
+/** Metadata is replaced wholesale (delete all, insert in order); duplicate keys are kept. */
+export async function replaceMetadata(trx: Trx, dynamicSecretId: string, orgId: string, entries: MetadataEntry[]): Promise<void> {
+  await trx.deleteFrom("resource_metadata").where("dynamic_secret_id", "=", dynamicSecretId).execute();
+  if (entries.length === 0) return;
+  await trx
+    .insertInto("resource_metadata")
+    .values(
+      entries.map((entry, position) => ({
+        key: entry.key,
+        value: entry.value,
+        org_id: orgId,
+        dynamic_secret_id: dynamicSecretId,
+        position,
+      })),
+    )
+    .execute();
+}
+
+export async function deleteDynamicSecret(trx: Trx, id: string): Promise<void> {
+  await trx.deleteFrom("dynamic_secrets").where("id", "=", id).execute();
+}
+
+/** D7: PATCH refuses a secret in this status. */
+export const STATUS_DELETING = "deleting";

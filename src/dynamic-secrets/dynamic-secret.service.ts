@@ -1,0 +1,374 @@
+import type { Actor } from "../auth/actor.js";
+import type { Db, Trx } from "../db/database.js";
+import { insertAuditLog } from "../audit/audit.repository.js";
+import { EventType, type AuditEntry } from "../audit/audit.types.js";
+import type { ProjectCipher } from "../kms/kms.service.js";
+import { BadRequestError, NotFoundError, PreconditionFailedError } from "../lib/errors.js";
+import { assertDefaultWithinMax } from "../lib/ttl.js";
+import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
+import type { SubjectFields } from "../permissions/ability.js";
+import type { ProviderContext, ProviderRegistry } from "./providers/index.js";
+import * as repo from "./dynamic-secret.repository.js";
+import type {
+  CreateDynamicSecretInput,
+  DeleteDynamicSecretInput,
+  DynamicSecret,
+  DynamicSecretView,
+  GetDynamicSecretInput,
+  ListDynamicSecretsInput,
+  Locator,
+  UpdateDynamicSecretInput,
+} from "./dynamic-secret.types.js";
+import { diffUpdatedFields, isPlainObject, jsonEqual, mergeInputs, type Inputs, type MetadataEntry } from "./patch.js";
+
+const SUBJECT = ProjectPermissionSub.DynamicSecrets;
+/** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
+const MAX_UPDATE_ATTEMPTS = 5;
+
+type Project = { id: string; name: string };
+type Permission = {
+  can(action: string, subject: string, fields?: SubjectFields): boolean;
+  assertCan(action: string, subject: string, fields?: SubjectFields): void;
+};
+type Folder = { id: string; path: string };
+
+export type DynamicSecretServiceDeps = {
+  db: Db;
+  providers: ProviderRegistry;
+  providerContext: ProviderContext;
+  kms: { forProject(projectId: string): Promise<ProjectCipher> };
+  projects: { getProjectBySlug(actor: Actor, slug: string): Promise<Project> };
+  permissions: { getProjectPermission(actor: Actor, projectId: string, options?: { projectType?: string }): Promise<Permission> };
+  folders: { resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<Folder> };
+  auditLogRetentionDays: number;
+};
+
+/** Thrown inside the write transaction when the inputs it would store differ from the tested ones. */
+class StaleMergeError extends Error {}
+
+export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
+  const { db, providers } = deps;
+  const perInputsQueue = createKeyedQueue();
+
+  const audit = (executor: Db | Trx, entry: AuditEntry) => insertAuditLog(executor, entry, deps.auditLogRetentionDays);
+
+  /** Project (404) → membership (403), in Infisical's order (D24). */
+  async function resolveProject(actor: Actor, projectSlug: string) {
+    const project = await deps.projects.getProjectBySlug(actor, projectSlug);
+    const permission = await deps.permissions.getProjectPermission(actor, project.id, { projectType: "secret-manager" });
+    return { project, permission };
+  }
+
+  /**
+   * The prelude every by-name operation shares: project (404) → membership (403) → folder
+   * (400/404) → dynamic secret (404). Existence is disclosed before permission (D24).
+   */
+  async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
+    const { project, permission } = await resolveProject(actor, locator.projectSlug);
+    const folder = await deps.folders.resolveFolderByPath(project.id, locator.environmentSlug, locator.path);
+    const secret = await repo.findDynamicSecretByName(db, folder.id, locator.name);
+    if (!secret) throw notFound(locator.name, folder.path);
+    const fields = (metadata: MetadataEntry[]): SubjectFields => ({
+      environment: locator.environmentSlug,
+      secretPath: locator.path,
+      metadata,
+    });
+    return { project, permission, folder, secret, fields };
+  }
+
+  function view(secret: DynamicSecret, inputs?: unknown): DynamicSecretView {
+    const { encryptedInput: _ciphertext, ...rest } = secret;
+    return { ...rest, projectGatewayId: null, ...(inputs === undefined ? {} : { inputs }) };
+  }
+
+  function provider(type: string) {
+    const found = providers.get(type);
+    if (!found) throw new Error(`Unknown dynamic secret provider type: ${type}`);
+    return found;
+  }
+
+  /** D20: gateways are not supported; the messages are Infisical's. */
+  function rejectGateways(inputs: unknown): void {
+    if (!isPlainObject(inputs)) return;
+    const { gatewayId, gatewayPoolId } = inputs;
+    if (gatewayId && gatewayPoolId) throw new BadRequestError("Cannot specify both a gateway and a gateway pool");
+    if (gatewayId != null) throw new NotFoundError(`Gateway with ID ${String(gatewayId)} not found`);
+    if (gatewayPoolId != null) throw new NotFoundError(`Gateway pool with ID ${String(gatewayPoolId)} not found`);
+  }
+
+  /**
+   * Merged, validated inputs of a PATCH against some stored inputs. Without `inputs` in the patch
+   * nothing is parsed, so stored inputs an older schema accepted never block an edit (D13).
+   */
+  function planInputs(type: string, stored: Inputs, patch: Inputs | undefined): { inputs: Inputs; changed: boolean } {
+    if (patch === undefined) return { inputs: stored, changed: false };
+    const merged = providers.restoreOmittedSecretFields(type, stored, mergeInputs(stored, patch), patch);
+    const parsed = providers.parseInputs(type, merged, []) as Inputs;
+    return { inputs: parsed, changed: !jsonEqual(parsed, stored) };
+  }
+
+  function decryptInputs(cipher: ProjectCipher, secret: DynamicSecret): Inputs {
+    const value = cipher.decryptJson(secret.encryptedInput);
+    if (!isPlainObject(value)) throw new Error(`Stored inputs of dynamic secret ${secret.id} are not an object`);
+    return value;
+  }
+
+  function assertIfMatch(ifMatch: UpdateDynamicSecretInput["ifMatch"], version: number): void {
+    if (ifMatch === undefined || ifMatch === "*" || ifMatch === version) return;
+    throw new PreconditionFailedError(`The dynamic secret is at version ${version}; If-Match names another version`);
+  }
+
+  function assertNotDeleting(secret: DynamicSecret): void {
+    if (secret.status === repo.STATUS_DELETING) throw new BadRequestError("Dynamic secret is being deleted");
+  }
+
+  async function create(input: CreateDynamicSecretInput) {
+    const { actor, ctx } = input;
+    const { project, permission } = await resolveProject(actor, input.projectSlug);
+    permission.assertCan(Action.CreateRootCredential, SUBJECT, {
+      environment: input.environmentSlug,
+      secretPath: input.path,
+      metadata: input.metadata ?? [],
+    });
+    const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
+    const type = input.provider.type;
+    rejectGateways(input.provider.inputs);
+    const inputs = providers.parseInputs(type, input.provider.inputs, ["provider", "inputs"]) as Inputs;
+    const maxTTL = input.maxTTL ?? null;
+    assertDefaultWithinMax(input.defaultTTL, maxTTL);
+    await provider(type).validateConnection(inputs, deps.providerContext);
+    const cipher = await deps.kms.forProject(project.id);
+    const metadata = input.metadata ?? [];
+
+    const created = await db.transaction().execute(async (trx) => {
+      const row = await repo.insertDynamicSecret(trx, {
+        folderId: folder.id,
+        name: input.name,
+        type,
+        defaultTTL: input.defaultTTL,
+        maxTTL,
+        usernameTemplate: input.usernameTemplate ?? null,
+        encryptedInput: cipher.encryptJson(inputs),
+      });
+      await repo.replaceMetadata(trx, row.id, actor.orgId, metadata);
+      await audit(trx, {
+        actor,
+        ctx,
+        orgId: actor.orgId,
+        project,
+        event: {
+          type: EventType.CreateDynamicSecret,
+          metadata: {
+            dynamicSecretName: row.name,
+            dynamicSecretType: type,
+            dynamicSecretId: row.id,
+            defaultTTL: row.defaultTTL,
+            maxTTL: row.maxTTL,
+            gatewayV2Id: null,
+            usernameTemplate: row.usernameTemplate,
+            environment: input.environmentSlug,
+            secretPath: input.path,
+            projectId: project.id,
+          },
+        },
+      });
+      return { ...row, metadata };
+    });
+    return view(created, providers.redact(type, inputs));
+  }
+
+  /**
+   * PATCH (style guide §7.3). Before the transaction: resolve, authorize, merge against the latest
+   * row, validate, test the connection if the inputs change (D17). In one transaction: lock the
+   * row; if its version moved, recompute the merge from the locked row (D2) — when that changes
+   * inputs that needed a connection test, the transaction is abandoned and the whole PATCH runs
+   * again, so no untested inputs are ever stored and no network I/O happens under the lock.
+   * Inputs-changing PATCHes of one secret are queued in this process, so they retry only against
+   * writers in other processes.
+   */
+  async function updateByName(input: UpdateDynamicSecretInput) {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await attemptUpdate(input);
+      } catch (err) {
+        if (!(err instanceof StaleMergeError)) throw err;
+        if (attempt >= MAX_UPDATE_ATTEMPTS) {
+          throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
+        }
+      }
+    }
+  }
+
+  async function attemptUpdate(input: UpdateDynamicSecretInput) {
+    const { actor, ctx, patch } = input;
+    const { project, permission, folder, secret, fields } = await resolveDynamicSecret(actor, input);
+    permission.assertCan(Action.EditRootCredential, SUBJECT, fields(secret.metadata));
+    if (patch.metadata !== undefined) permission.assertCan(Action.EditRootCredential, SUBJECT, fields(patch.metadata));
+    assertIfMatch(input.ifMatch, secret.version);
+    assertNotDeleting(secret);
+    rejectGateways(patch.inputs);
+    const cipher = await deps.kms.forProject(project.id);
+    const newName = patch.newName === secret.name ? undefined : patch.newName; // D4: same name is a no-op
+
+    const write = async () => {
+      // The latest committed row: with the queue, no other inputs change of this process is in flight.
+      const current = patch.inputs === undefined ? secret : await repo.findDynamicSecretById(db, secret.id);
+      if (!current || current.name !== input.name) throw secretNotFound(input.name, folder.path);
+      const tested = planInputs(current.type, decryptInputs(cipher, current), patch.inputs);
+      assertDefaultWithinMax(patch.defaultTTL ?? current.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : current.maxTTL);
+      if (tested.changed) await provider(current.type).validateConnection(tested.inputs, deps.providerContext);
+
+      return db.transaction().execute(async (trx) => {
+        const locked = await repo.lockDynamicSecret(trx, secret.id);
+        // D5: deleted (or renamed away) since the pre-read → 404, never 500.
+        if (!locked || locked.name !== input.name) throw secretNotFound(input.name, folder.path);
+        permission.assertCan(Action.EditRootCredential, SUBJECT, fields(locked.metadata));
+        assertIfMatch(input.ifMatch, locked.version);
+        assertNotDeleting(locked);
+        const before = decryptInputs(cipher, locked);
+        let plan = tested;
+        if (locked.version !== current.version) {
+          plan = planInputs(locked.type, before, patch.inputs);
+          if (plan.changed && !jsonEqual(plan.inputs, tested.inputs)) throw new StaleMergeError();
+          assertDefaultWithinMax(patch.defaultTTL ?? locked.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : locked.maxTTL);
+        }
+
+        const updated = await repo.updateDynamicSecret(trx, locked.id, {
+          name: newName,
+          defaultTTL: patch.defaultTTL,
+          maxTTL: patch.maxTTL,
+          usernameTemplate: patch.usernameTemplate,
+          encryptedInput: plan.changed ? cipher.encryptJson(plan.inputs) : undefined,
+        });
+        const metadata = patch.metadata ?? locked.metadata;
+        if (patch.metadata !== undefined) await repo.replaceMetadata(trx, locked.id, actor.orgId, patch.metadata);
+        const after = { ...updated, metadata };
+        const updatedFields = diffUpdatedFields(
+          { ...locked, inputs: before },
+          { ...after, inputs: plan.changed ? plan.inputs : before },
+        );
+        await audit(trx, {
+          actor,
+          ctx,
+          orgId: actor.orgId,
+          project,
+          event: {
+            type: EventType.UpdateDynamicSecret,
+            metadata: {
+              dynamicSecretName: updated.name,
+              dynamicSecretType: updated.type,
+              dynamicSecretId: updated.id,
+              environment: input.environmentSlug,
+              secretPath: input.path,
+              projectId: project.id,
+              updatedFields,
+            },
+          },
+        });
+        return { secret: after, inputs: plan.changed ? plan.inputs : before };
+      });
+    };
+
+    const result = patch.inputs === undefined ? await write() : await perInputsQueue.run(secret.id, write);
+    const canRead = permission.can(Action.ReadRootCredential, SUBJECT, fields(result.secret.metadata));
+    return view(result.secret, canRead ? providers.redact(result.secret.type, result.inputs) : null);
+  }
+
+  async function getByName(input: GetDynamicSecretInput) {
+    const { actor, ctx } = input;
+    const { project, permission, secret, fields } = await resolveDynamicSecret(actor, input, getNotFound);
+    permission.assertCan(Action.ReadRootCredential, SUBJECT, fields(secret.metadata));
+    permission.assertCan(Action.EditRootCredential, SUBJECT, fields(secret.metadata));
+    const cipher = await deps.kms.forProject(project.id);
+    const inputs = decryptInputs(cipher, secret);
+    await audit(db, {
+      actor,
+      ctx,
+      orgId: actor.orgId,
+      project,
+      event: { type: EventType.GetDynamicSecret, metadata: secretAuditIds(secret, input, project.id) },
+    });
+    return view(secret, providers.redact(secret.type, inputs));
+  }
+
+  async function list(input: ListDynamicSecretsInput) {
+    const { actor, ctx } = input;
+    const { project, permission } = await resolveProject(actor, input.projectSlug);
+    const scope = { environment: input.environmentSlug, secretPath: input.path };
+    permission.assertCan(Action.ReadRootCredential, SUBJECT, scope);
+    const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
+    const secrets = await repo.listDynamicSecretsInFolder(db, folder.id);
+    const visible = secrets.filter((s) => permission.can(Action.ReadRootCredential, SUBJECT, { ...scope, metadata: s.metadata }));
+    await audit(db, {
+      actor,
+      ctx,
+      orgId: actor.orgId,
+      project,
+      event: { type: EventType.ListDynamicSecrets, metadata: { ...scope, projectId: project.id } },
+    });
+    return visible.map((s) => view(s));
+  }
+
+  /** No leases exist yet (a later milestone), so a delete is immediate; `isForced` changes nothing. */
+  async function deleteByName(input: DeleteDynamicSecretInput) {
+    const { actor, ctx } = input;
+    const { project, permission, folder, secret, fields } = await resolveDynamicSecret(actor, input);
+    permission.assertCan(Action.DeleteRootCredential, SUBJECT, fields(secret.metadata));
+    const deleted = await db.transaction().execute(async (trx) => {
+      const locked = await repo.lockDynamicSecret(trx, secret.id);
+      if (!locked || locked.name !== input.name) throw secretNotFound(input.name, folder.path);
+      permission.assertCan(Action.DeleteRootCredential, SUBJECT, fields(locked.metadata));
+      await repo.deleteDynamicSecret(trx, locked.id);
+      await audit(trx, {
+        actor,
+        ctx,
+        orgId: actor.orgId,
+        project,
+        event: { type: EventType.DeleteDynamicSecret, metadata: secretAuditIds(locked, input, project.id) },
+      });
+      return locked;
+    });
+    return view(deleted);
+  }
+
+  return { create, updateByName, getByName, list, deleteByName, resolveDynamicSecret };
+}
+
+export type DynamicSecretService = ReturnType<typeof createDynamicSecretService>;
+
+function secretNotFound(name: string, folderPath: string): NotFoundError {
+  return new NotFoundError(`Dynamic secret with name '${name}' in folder '${folderPath}' not found`);
+}
+
+/** GET's message lacks a closing quote after the name in Infisical; reproduced as is. */
+function getNotFound(name: string, folderPath: string): NotFoundError {
+  return new NotFoundError(`Dynamic secret with name '${name} in folder '${folderPath}' not found`);
+}
+
+function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: string) {
+  return {
+    dynamicSecretName: secret.name,
+    dynamicSecretType: secret.type,
+    dynamicSecretId: secret.id,
+    environment: locator.environmentSlug,
+    secretPath: locator.path,
+    projectId,
+  };
+}
+
+/** Runs tasks with the same key one after another (in this process); different keys in parallel. */
+function createKeyedQueue() {
+  const tails = new Map<string, Promise<unknown>>();
+  return {
+    run<T>(key: string, task: () => Promise<T>): Promise<T> {
+      const previous = tails.get(key) ?? Promise.resolve();
+      const result = previous.then(task, task);
+      const tail = result.catch(() => undefined);
+      tails.set(key, tail);
+      void tail.then(() => {
+        if (tails.get(key) === tail) tails.delete(key);
+      });
+      return result;
+    },
+  };
+}

@@ -1,0 +1,192 @@
+import { describe, expect, test } from "vitest";
+import { UpdateDynamicSecretBodySchema } from "../../src/dynamic-secrets/dynamic-secret.schemas.js";
+import {
+  canonicalJson,
+  changedInputPaths,
+  diffUpdatedFields,
+  mergeInputs,
+  removeTrailingSlash,
+  type DiffSide,
+} from "../../src/dynamic-secrets/patch.js";
+import { checkUsernameTemplate } from "../../src/dynamic-secrets/username-template.js";
+
+describe("mergeInputs (shallow, as Infisical)", () => {
+  test.each([
+    [{ a: 1, b: 2 }, undefined, { a: 1, b: 2 }],
+    [{ a: 1, b: 2 }, {}, { a: 1, b: 2 }],
+    [{ a: 1, b: 2 }, { b: 3 }, { a: 1, b: 3 }],
+    [{ a: 1 }, { c: null }, { a: 1, c: null }],
+    [{ nested: { x: 1, y: 2 } }, { nested: { x: 5 } }, { nested: { x: 5 } }],
+  ])("%j + %j → %j", (stored, patch, merged) => {
+    expect(mergeInputs(stored, patch)).toEqual(merged);
+  });
+
+  test("never mutates the stored object", () => {
+    const stored = { a: 1 };
+    mergeInputs(stored, { a: 2 });
+    expect(stored).toEqual({ a: 1 });
+  });
+});
+
+describe("changedInputPaths", () => {
+  test.each([
+    [{ a: 1 }, { a: 1 }, []],
+    [{ a: 1 }, { a: 2 }, ["a"]],
+    [{ a: 1 }, { a: null }, ["a"]],
+    [{ a: 1 }, {}, ["a"]],
+    [{}, { a: 1 }, ["a"]],
+    [{ v: { name: "/", p: { r: ".*" } } }, { v: { name: "x", p: { r: ".*" } } }, ["v.name"]],
+    [{ v: { p: { r: ".*" } } }, { v: { p: { r: "a" } } }, ["v.p.r"]],
+    [{ v: { a: 1 } }, { v: "s" }, ["v"]],
+    [{ tags: ["a"] }, { tags: ["a", "b"] }, ["tags"]],
+    [{ b: 1, a: { y: 1, x: 2 } }, { a: { x: 2, y: 1 }, b: 1 }, []],
+  ])("%j → %j gives %j", (before, after, paths) => {
+    expect(changedInputPaths(before, after)).toEqual(paths);
+  });
+});
+
+describe("diffUpdatedFields (D6)", () => {
+  const base: DiffSide = {
+    name: "ds",
+    defaultTTL: "1h",
+    maxTTL: "24h",
+    usernameTemplate: null,
+    metadata: [{ key: "team", value: "a" }],
+    inputs: { password: "old", port: 5432 },
+  };
+
+  test.each<[string, Partial<DiffSide>, string[]]>([
+    ["nothing", {}, []],
+    ["default TTL", { defaultTTL: "2h" }, ["defaultTTL"]],
+    ["max TTL cleared", { maxTTL: null }, ["maxTTL"]],
+    ["rename", { name: "b-ds" }, ["name"]],
+    ["username template", { usernameTemplate: "{{randomUsername}}" }, ["usernameTemplate"]],
+    ["metadata", { metadata: [] }, ["metadata"]],
+    ["metadata order", { metadata: [{ key: "team", value: "a" }, { key: "x", value: "" }] }, ["metadata"]],
+    ["an input", { inputs: { password: "new", port: 5432 } }, ["password"]],
+    [
+      "everything, sorted by code unit",
+      { defaultTTL: "2h", name: "b-ds", inputs: { password: "new", port: 1, Zeta: 1 } },
+      ["Zeta", "defaultTTL", "name", "password", "port"],
+    ],
+  ])("%s", (_label, change, expected) => {
+    expect(diffUpdatedFields(base, { ...base, ...change })).toEqual(expected);
+  });
+
+  test("never contains a value", () => {
+    const fields = diffUpdatedFields(base, { ...base, inputs: { password: "hunter2", port: 5432 } });
+    expect(JSON.stringify(fields)).not.toContain("hunter2");
+  });
+});
+
+test("canonicalJson sorts keys at every level", () => {
+  expect(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 2 }], c: null } })).toBe('{"a":{"c":null,"d":[1,{"y":2,"z":1}]},"b":1}');
+});
+
+test.each([
+  ["/", "/"],
+  ["/a/", "/a"],
+  ["/a//", "/a/"],
+  ["", ""],
+  ["/a", "/a"],
+])("removeTrailingSlash(%j) = %j", (input, output) => {
+  expect(removeTrailingSlash(input)).toBe(output);
+});
+
+describe("usernameTemplate check", () => {
+  test.each([
+    ["{{randomUsername}}", "ok"],
+    ["  {{ randomUsername }}-{{unixTimestamp}}  ", "ok"],
+    ["{{{randomUsername}}}", "ok"],
+    ["{{&randomUsername}}", "ok"],
+    ["{{truncate identity.name 10}}", "ok"],
+    ['{{replace identity.name "-" "_"}}', "ok"],
+    ["{{random 8}}", "ok"],
+    ["{{dynamicSecret.name}}-{{dynamicSecret.type}}", "ok"],
+    ["plain-text", "ok"],
+    ["{{~randomUsername~}}", "ok"],
+    ["{{identity.email}}", "disallowed"],
+    ["{{this.randomUsername}}", "disallowed"],
+    ["{{randomUsername.x}}", "disallowed"],
+    ["{{#if x}}a{{/if}}", "disallowed"],
+    ["{{! comment }}", "disallowed"],
+    ["{{> partial}}", "disallowed"],
+    ["{{(random 1)}}", "disallowed"],
+    ['{{"literal"}}', "disallowed"],
+    ["{{", "unparsable"],
+    ["{{randomUsername", "unparsable"],
+    ["{{}}", "unparsable"],
+    ["{{   }}", "unparsable"],
+    ["{{{randomUsername}}", "unparsable"],
+    ['{{replace identity.name "-}}', "unparsable"],
+    ["{{truncate (random 1}}", "unparsable"],
+  ])("%j → %s", (template, verdict) => {
+    expect(checkUsernameTemplate(template)).toBe(verdict);
+  });
+});
+
+describe("PATCH body schema", () => {
+  const body = (data: unknown, extra: Record<string, unknown> = {}) => ({ projectSlug: "p", environmentSlug: "dev", data, ...extra });
+  const issues = (value: unknown) => {
+    const result = UpdateDynamicSecretBodySchema.safeParse(value);
+    return result.success ? [] : result.error.issues.map((i) => ({ code: i.code, path: i.path, message: i.message }));
+  };
+
+  test("an empty body names the three required fields", () => {
+    expect(issues({}).map((i) => [i.code, i.path])).toEqual([
+      ["invalid_type", ["projectSlug"]],
+      ["invalid_type", ["environmentSlug"]],
+      ["invalid_type", ["data"]],
+    ]);
+  });
+
+  test.each<[string, unknown, string, (string | number)[], string?]>([
+    ["TTL too short", { defaultTTL: "30s" }, "custom", ["data", "defaultTTL"], "TTL must be a greater than 1min"],
+    ["TTL too long", { maxTTL: "11y" }, "custom", ["data", "maxTTL"], "TTL must be less than 10 years"],
+    ["TTL unparsable (D9)", { defaultTTL: "abc" }, "custom", ["data", "defaultTTL"], "TTL must be a valid duration"],
+    ["TTL empty (D9)", { maxTTL: "" }, "custom", ["data", "maxTTL"], "TTL must be a valid duration"],
+    ["defaultTTL null", { defaultTTL: null }, "invalid_type", ["data", "defaultTTL"]],
+    ["newName null", { newName: null }, "invalid_type", ["data", "newName"]],
+    ["newName upper case (D8)", { newName: "Renamed" }, "custom", ["data", "newName"]],
+    ["newName empty (D8)", { newName: "" }, "too_small", ["data", "newName"]],
+    ["template outside the whitelist", { usernameTemplate: "a@b" }, "custom", ["data", "usernameTemplate"]],
+    ["template with a forbidden expression", { usernameTemplate: "{{identity.email}}" }, "custom", ["data", "usernameTemplate"]],
+    ["template unparsable (D11)", { usernameTemplate: "{{" }, "custom", ["data", "usernameTemplate"]],
+    ["template empty", { usernameTemplate: "   " }, "custom", ["data", "usernameTemplate"]],
+    ["template too long", { usernameTemplate: "a".repeat(256) }, "too_big", ["data", "usernameTemplate"]],
+    ["metadata blank key", { metadata: [{ key: "  " }] }, "too_small", ["data", "metadata", 0, "key"]],
+    ["metadata null value", { metadata: [{ key: "k", value: null }] }, "invalid_type", ["data", "metadata", 0, "value"]],
+    ["metadata long key", { metadata: [{ key: "k".repeat(256) }] }, "too_big", ["data", "metadata", 0, "key"]],
+    ["metadata null", { metadata: null }, "invalid_type", ["data", "metadata"]],
+    ["inputs a string (D12)", { inputs: "abc" }, "invalid_type", ["data", "inputs"]],
+    ["inputs an array (D12)", { inputs: [1] }, "invalid_type", ["data", "inputs"]],
+  ])("%s", (_label, data, code, path, message) => {
+    const found = issues(body(data));
+    expect(found[0]).toMatchObject({ code, path, ...(message ? { message } : {}) });
+  });
+
+  test("a block helper is reported twice: characters and template", () => {
+    expect(issues(body({ usernameTemplate: "{{#if x}}a{{/if}}" }))).toEqual([
+      { code: "custom", path: ["data", "usernameTemplate"], message: "Invalid input" },
+      { code: "custom", path: ["data", "usernameTemplate"], message: "Invalid input" },
+    ]);
+  });
+
+  test("path: trimmed, defaulted, one trailing slash removed; unknown keys dropped", () => {
+    const parse = (extra: Record<string, unknown>) => UpdateDynamicSecretBodySchema.parse(body({ foo: 1 }, extra));
+    expect(parse({}).path).toBe("/");
+    expect(parse({ path: " /a/ " }).path).toBe("/a");
+    expect(parse({ path: "/a//" }).path).toBe("/a/");
+    expect(parse({ path: "" }).path).toBe("");
+    expect(parse({ bar: 2 })).toEqual({ projectSlug: "p", environmentSlug: "dev", path: "/", data: {} });
+    expect(issues(body({}, { path: null }))[0]).toMatchObject({ code: "invalid_type", path: ["path"] });
+  });
+
+  test("metadata items are trimmed and value defaults to an empty string", () => {
+    const parsed = UpdateDynamicSecretBodySchema.parse(body({ metadata: [{ key: " k ", value: " v " }, { key: "k" }] }));
+    expect(parsed.data.metadata).toEqual([
+      { key: "k", value: "v" },
+      { key: "k", value: "" },
+    ]);
+  });
+});
