@@ -12,6 +12,8 @@ import { validatorCompiler } from "./http/zod.js";
 import { RateLimitError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
 import { statusRoutes } from "./status/status.routes.js";
+import { auditLogRoutes } from "./audit/audit-log.routes.js";
+import { dynamicSecretRoutes } from "./dynamic-secrets/dynamic-secret.routes.js";
 
 export type BuildAppOptions = {
   container: Container;
@@ -83,6 +85,10 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   registerAuth(app, { authService: container.authService });
 
   await app.register(statusRoutes({ db: container.db }));
+  await app.register(
+    dynamicSecretRoutes({ service: container.dynamicSecretService, providerSchema: container.providers.providerSchema }),
+  );
+  await app.register(auditLogRoutes({ service: container.auditLogService }));
 
   return app;
 }

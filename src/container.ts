@@ -4,14 +4,41 @@ import { createAuthService } from "./auth/auth.service.js";
 import { createPermissionService } from "./permissions/permission.service.js";
 import { createFolderService } from "./projects/folder.service.js";
 import { createProjectService } from "./projects/project.service.js";
+import { createAuditLogService } from "./audit/audit-log.service.js";
+import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.service.js";
+import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
+import { createKmsService } from "./kms/kms.service.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
-export function createContainer({ config, db, dbHost }: { config: Config; db: Db; dbHost?: string }) {
+export function createContainer({
+  config,
+  db,
+  dbHost,
+  providers = createBuiltinProviderRegistry(),
+}: {
+  config: Config;
+  db: Db;
+  dbHost?: string;
+  /** Tests pass a registry with fakes for third-party systems. */
+  providers?: ProviderRegistry;
+}) {
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
   const projectService = createProjectService({ db, permissionService });
   const folderService = createFolderService({ db, permissionService });
+  const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
+  const dynamicSecretService = createDynamicSecretService({
+    db,
+    providers,
+    providerContext: providerContextFrom({ ...config, dbHost }),
+    kms: kmsService,
+    projects: projectService,
+    permissions: permissionService,
+    folders: folderService,
+    auditLogRetentionDays: config.auditLogRetentionDays,
+  });
+  const auditLogService = createAuditLogService({ db, permissions: permissionService });
   return {
     config,
     db,
@@ -20,6 +47,10 @@ export function createContainer({ config, db, dbHost }: { config: Config; db: Db
     authService,
     projectService,
     folderService,
+    providers,
+    kmsService,
+    dynamicSecretService,
+    auditLogService,
   };
 }
 

@@ -13,9 +13,9 @@ export const EnvironmentSlugSchema = z.string().min(1).describe("The slug of the
 export const SecretPathSchema = z
   .string()
   .trim()
-  .transform(removeTrailingSlash)
   .default("/")
-  .describe("The path to update the dynamic secret in.");
+  .describe("The path to update the dynamic secret in.")
+  .transform(removeTrailingSlash);
 
 /** The create-name rules, also applied to `newName` (D8). */
 export const DynamicSecretNameSchema = z
@@ -84,7 +84,8 @@ export const DeleteDynamicSecretBodySchema = LocatorQuerySchema.extend({
 
 const uuid = () => z.string().uuid();
 
-export const MetadataResponseSchema = z.array(z.object({ key: z.string().min(1).max(255), value: z.string().max(1020) }));
+// `value` is always sent; optional only so the document matches the contract's required list.
+export const MetadataResponseSchema = z.array(z.object({ key: z.string().min(1).max(255), value: z.string().max(1020).optional() }));
 
 /**
  * The dynamic secret in responses. Required keys as in the contract; the others are always sent
@@ -132,7 +133,7 @@ export const ErrorResponseSchemas = {
   }),
   404: envelope(404),
   412: envelope(412),
-  422: z.object({ reqId: z.string(), statusCode: z.literal(422), message: z.unknown(), error: z.string() }),
+  422: z.object({ reqId: z.string(), statusCode: z.literal(422), message: z.unknown().optional(), error: z.string() }),
   500: envelope(500),
 };
 

@@ -7,6 +7,7 @@ import { BadRequestError, NotFoundError, PreconditionFailedError } from "../lib/
 import { assertDefaultWithinMax } from "../lib/ttl.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import type { SubjectFields } from "../permissions/ability.js";
+import { pathSegments } from "../projects/folder-path.js";
 import type { ProviderContext, ProviderRegistry } from "./providers/index.js";
 import * as repo from "./dynamic-secret.repository.js";
 import type {
@@ -60,12 +61,24 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   }
 
   /**
+   * Folder by path (400 bad segment / 404). A path without its leading slash (`""`, `app`) names no
+   * folder in Infisical: 404 with the path as sent, after the segment check.
+   */
+  async function resolveFolder(projectId: string, environmentSlug: string, path: string): Promise<Folder> {
+    if (!path.startsWith("/")) {
+      pathSegments(path);
+      throw new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
+    }
+    return deps.folders.resolveFolderByPath(projectId, environmentSlug, path);
+  }
+
+  /**
    * The prelude every by-name operation shares: project (404) → membership (403) → folder
    * (400/404) → dynamic secret (404). Existence is disclosed before permission (D24).
    */
   async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
     const { project, permission } = await resolveProject(actor, locator.projectSlug);
-    const folder = await deps.folders.resolveFolderByPath(project.id, locator.environmentSlug, locator.path);
+    const folder = await resolveFolder(project.id, locator.environmentSlug, locator.path);
     const secret = await repo.findDynamicSecretByName(db, folder.id, locator.name);
     if (!secret) throw notFound(locator.name, folder.path);
     const fields = (metadata: MetadataEntry[]): SubjectFields => ({
@@ -130,7 +143,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       secretPath: input.path,
       metadata: input.metadata ?? [],
     });
-    const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
+    const folder = await resolveFolder(project.id, input.environmentSlug, input.path);
     const type = input.provider.type;
     rejectGateways(input.provider.inputs);
     const inputs = providers.parseInputs(type, input.provider.inputs, ["provider", "inputs"]) as Inputs;
@@ -296,7 +309,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     const { project, permission } = await resolveProject(actor, input.projectSlug);
     const scope = { environment: input.environmentSlug, secretPath: input.path };
     permission.assertCan(Action.ReadRootCredential, SUBJECT, scope);
-    const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
+    const folder = await resolveFolder(project.id, input.environmentSlug, input.path);
     const secrets = await repo.listDynamicSecretsInFolder(db, folder.id);
     const visible = secrets.filter((s) => permission.can(Action.ReadRootCredential, SUBJECT, { ...scope, metadata: s.metadata }));
     await audit(db, {
