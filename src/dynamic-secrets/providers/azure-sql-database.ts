@@ -1,0 +1,44 @@
+import { z } from "zod";
+import { GatewayFields, PasswordRequirementsSchema, SqlConnectionFields, StatementFields, trimmed } from "./fields.js";
+import { defineProvider } from "./provider.js";
+import { testReachable } from "./tcp-probe.js";
+import { validateStatements } from "./template-check.js";
+
+export const AzureSqlDatabaseInputsSchema = z.object({
+  ...SqlConnectionFields,
+  database: trimmed(),
+  masterDatabase: trimmed().default("master"),
+  passwordRequirements: PasswordRequirementsSchema.optional(),
+  masterCreationStatement: trimmed(),
+  ...StatementFields,
+  ca: z.string().optional(),
+  sslEnabled: z.boolean().optional(),
+  sslRejectUnauthorized: z.boolean().default(true),
+  ...GatewayFields,
+});
+
+export const azureSqlDatabaseProvider = defineProvider({
+  type: "azure-sql-database",
+  inputsSchema: AzureSqlDatabaseInputsSchema,
+  secretFields: [],
+  sensitiveFields: ["password"],
+  checkInputs(inputs) {
+    // Infisical's exact template names for this provider are unconfirmed (spec §2.I–X).
+    validateStatements(inputs, [
+      { field: "masterCreationStatement", templateName: "Azure SQL master creation", variables: ["username", "password", "expiration", "database"] },
+      { field: "creationStatement", templateName: "Azure SQL creation", variables: ["username", "password", "expiration", "database"] },
+      { field: "renewStatement", templateName: "Azure SQL renew", variables: ["username", "expiration", "database"], onlyIfSet: true },
+      { field: "revocationStatement", templateName: "Azure SQL revoke", variables: ["username", "database"] },
+    ]);
+  },
+  async validateConnection(inputs, ctx) {
+    // No SQL Server (TDS) client is shipped: reachability of the server port only.
+    await testReachable({
+      host: inputs.host,
+      port: inputs.port,
+      ctx,
+      tokens: [inputs.password, inputs.username],
+      isGateway: Boolean(inputs.gatewayId || inputs.gatewayPoolId),
+    });
+  },
+});
