@@ -4,6 +4,9 @@ import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { registerAuth } from "./auth/auth.plugin.js";
+import { authRoutes } from "./auth/auth.routes.js";
+import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
+import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
 import { registerErrorHandling } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
@@ -11,6 +14,9 @@ import { clientIp } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
 import { RateLimitError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
+import { identityRoutes } from "./identities/identity.routes.js";
+import { projectRoutes } from "./projects/project.routes.js";
+import { roleRoutes } from "./projects/role.routes.js";
 import { statusRoutes } from "./status/status.routes.js";
 import { auditLogRoutes } from "./audit/audit-log.routes.js";
 import { dynamicSecretRoutes } from "./dynamic-secrets/dynamic-secret.routes.js";
@@ -85,6 +91,12 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   registerAuth(app, { authService: container.authService });
 
   await app.register(statusRoutes({ db: container.db }));
+  await app.register(bootstrapRoutes(container));
+  await app.register(authRoutes(container));
+  await app.register(universalAuthRoutes(container));
+  await app.register(identityRoutes(container));
+  await app.register(projectRoutes(container));
+  await app.register(roleRoutes(container));
   await app.register(
     dynamicSecretRoutes({ service: container.dynamicSecretService, providerSchema: container.providers.providerSchema }),
   );

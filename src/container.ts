@@ -1,9 +1,14 @@
 import type { Config } from "./config.js";
 import type { Db } from "./db/database.js";
 import { createAuthService } from "./auth/auth.service.js";
+import { createBootstrapService } from "./auth/bootstrap.service.js";
+import { createUniversalAuthService } from "./auth/universal-auth.service.js";
+import { createIdentityService } from "./identities/identity.service.js";
 import { createPermissionService } from "./permissions/permission.service.js";
 import { createFolderService } from "./projects/folder.service.js";
+import { createMembershipService } from "./projects/membership.service.js";
 import { createProjectService } from "./projects/project.service.js";
+import { createRoleService } from "./projects/role.service.js";
 import { createAuditLogService } from "./audit/audit-log.service.js";
 import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.service.js";
 import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
@@ -27,6 +32,11 @@ export function createContainer({
   const authService = createAuthService({ db, config });
   const projectService = createProjectService({ db, permissionService });
   const folderService = createFolderService({ db, permissionService });
+  const bootstrapService = createBootstrapService({ db, config });
+  const universalAuthService = createUniversalAuthService({ db, config, permissionService });
+  const identityService = createIdentityService({ db, permissionService });
+  const roleService = createRoleService({ db, permissionService });
+  const membershipService = createMembershipService({ db, permissionService });
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
   const dynamicSecretService = createDynamicSecretService({
     db,
@@ -47,6 +57,11 @@ export function createContainer({
     authService,
     projectService,
     folderService,
+    bootstrapService,
+    universalAuthService,
+    identityService,
+    roleService,
+    membershipService,
     providers,
     kmsService,
     dynamicSecretService,

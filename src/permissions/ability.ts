@@ -148,3 +148,21 @@ export type StoredRule = {
   inverted?: boolean;
   conditions?: Record<string, unknown> | null;
 };
+
+/**
+ * Privilege boundary: the (action, subject) pairs of `granted` allow rules that `holder` cannot
+ * perform at all. Conditions are compared at subject-type level only (a conditional grant passes
+ * when the holder has some rule for that action and subject).
+ */
+export function missingPermissions(holder: Ability, granted: readonly PermissionRule[]): { action: string; subject: string }[] {
+  const missing: { action: string; subject: string }[] = [];
+  for (const rule of granted) {
+    if (rule.inverted) continue;
+    for (const subject of Array.isArray(rule.subject) ? rule.subject : [rule.subject]) {
+      for (const action of rule.action) {
+        if (!holder.can(action, subject)) missing.push({ action, subject });
+      }
+    }
+  }
+  return missing;
+}

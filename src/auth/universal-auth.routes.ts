@@ -1,0 +1,71 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import {
+  AttachUniversalAuthBodySchema,
+  ClientSecretDataSchema,
+  ClientSecretParamsSchema,
+  CreateClientSecretBodySchema,
+  IdentityIdParamsSchema,
+  UniversalAuthSchema,
+} from "./universal-auth.schemas.js";
+import type { UniversalAuthService } from "./universal-auth.service.js";
+
+// Universal Auth management (auth-and-permissions.md §A.6.1–A.6.2).
+
+const security = [{ bearerAuth: [] }];
+
+export function universalAuthRoutes({ universalAuthService }: { universalAuthService: UniversalAuthService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      "/api/v1/auth/universal-auth/identities/:identityId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          security,
+          params: IdentityIdParamsSchema,
+          body: AttachUniversalAuthBodySchema,
+          response: { 200: z.object({ identityUniversalAuth: UniversalAuthSchema }) },
+        },
+      },
+      async (request) => ({
+        identityUniversalAuth: await universalAuthService.attach(request.actor, request.params.identityId, request.body),
+      }),
+    );
+
+    app.post(
+      "/api/v1/auth/universal-auth/identities/:identityId/client-secrets",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          security,
+          params: IdentityIdParamsSchema,
+          body: CreateClientSecretBodySchema.default({ description: "", numUsesLimit: 0, ttl: 0 }),
+          response: { 200: z.object({ clientSecret: z.string(), clientSecretData: ClientSecretDataSchema }) },
+        },
+      },
+      async (request) => universalAuthService.createClientSecret(request.actor, request.params.identityId, request.body),
+    );
+
+    app.post(
+      "/api/v1/auth/universal-auth/identities/:identityId/client-secrets/:clientSecretId/revoke",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          security,
+          params: ClientSecretParamsSchema,
+          response: { 200: z.object({ clientSecretData: ClientSecretDataSchema }) },
+        },
+      },
+      async (request) => ({
+        clientSecretData: await universalAuthService.revokeClientSecret(
+          request.actor,
+          request.params.identityId,
+          request.params.clientSecretId,
+        ),
+      }),
+    );
+  };
+}

@@ -1,0 +1,159 @@
+import { randomUUID } from "node:crypto";
+import type { Config } from "../config.js";
+import type { Db } from "../db/database.js";
+import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
+import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissions/actions.js";
+import type { PermissionService } from "../permissions/permission.service.js";
+import type { Actor } from "./actor.js";
+import type { TokenGrant } from "./auth.service.js";
+import { createIdentityRepository } from "./identity.repository.js";
+import { generateClientSecret, hashSecret, signAccessToken, verifySecret } from "./token.js";
+import { isIpTrusted, parseTrustedIp } from "./trusted-ips.js";
+import type { AttachUniversalAuthBody } from "./universal-auth.schemas.js";
+import { createUniversalAuthRepository, type ClientSecret, type UniversalAuth } from "./universal-auth.repository.js";
+
+// Universal Auth: attach to an identity, client secrets, login (auth-and-permissions.md §A.6).
+
+const INVALID_CREDENTIALS = "Invalid credentials";
+const PERIODIC_MAX_TTL = 1_000_000_000;
+
+export function createUniversalAuthService({
+  db,
+  config,
+  permissionService,
+}: {
+  db: Db;
+  config: Pick<Config, "authSecret">;
+  permissionService: PermissionService;
+}) {
+  const identities = createIdentityRepository(db);
+  const universalAuths = createUniversalAuthRepository(db);
+
+  async function identityInActorOrg(actor: Actor, identityId: string) {
+    const identity = isUuid(identityId) ? await identities.findIdentityInOrg(identityId, actor.orgId) : undefined;
+    if (!identity) throw new NotFoundError(`Failed to find identity with ID ${identityId}`);
+    return identity;
+  }
+
+  async function attach(actor: Actor, identityId: string, body: AttachUniversalAuthBody): Promise<UniversalAuth> {
+    const identity = await identityInActorOrg(actor, identityId);
+    if (identity.authMethods.includes("universal-auth")) {
+      throw new BadRequestError("Failed to add universal auth to already configured identity");
+    }
+    const permission = await permissionService.getOrgPermission(actor);
+    permission.assertCan(OrgPermissionIdentityActions.Create, OrgPermissionSubjects.Identity);
+    return universalAuths.insert(identity.id, randomUUID(), {
+      ...body,
+      clientSecretTrustedIps: body.clientSecretTrustedIps.map((ip) => parseTrustedIp(ip.ipAddress)),
+      accessTokenTrustedIps: body.accessTokenTrustedIps.map((ip) => parseTrustedIp(ip.ipAddress)),
+    });
+  }
+
+  async function universalAuthOf(actor: Actor, identityId: string): Promise<UniversalAuth> {
+    const identity = await identityInActorOrg(actor, identityId);
+    const ua = await universalAuths.findByIdentity(identity.id);
+    if (!ua) throw new BadRequestError("The identity does not have universal auth");
+    return ua;
+  }
+
+  /** The plaintext secret is returned once; only its 4-character prefix and a slow hash are kept. */
+  async function createClientSecret(
+    actor: Actor,
+    identityId: string,
+    input: { description: string; numUsesLimit: number; ttl: number },
+  ): Promise<{ clientSecret: string; clientSecretData: ClientSecret }> {
+    const ua = await universalAuthOf(actor, identityId);
+    const permission = await permissionService.getOrgPermission(actor);
+    permission.assertCan(OrgPermissionIdentityActions.CreateToken, OrgPermissionSubjects.Identity);
+    const clientSecret = generateClientSecret();
+    const clientSecretData = await universalAuths.insertClientSecret({
+      uaId: ua.id,
+      description: input.description,
+      prefix: clientSecret.slice(0, 4),
+      hash: await hashSecret(clientSecret),
+      numUsesLimit: input.numUsesLimit,
+      ttl: input.ttl,
+    });
+    return { clientSecret, clientSecretData };
+  }
+
+  async function revokeClientSecret(actor: Actor, identityId: string, clientSecretId: string): Promise<ClientSecret> {
+    const ua = await universalAuthOf(actor, identityId);
+    const permission = await permissionService.getOrgPermission(actor);
+    permission.assertCan(OrgPermissionIdentityActions.DeleteToken, OrgPermissionSubjects.Identity);
+    const revoked = isUuid(clientSecretId) ? await universalAuths.revokeClientSecret(ua.id, clientSecretId) : undefined;
+    if (!revoked) throw new NotFoundError(`Failed to find client secret with ID ${clientSecretId}`);
+    return revoked;
+  }
+
+  /** §A.6.3, in its order; every credential failure is the same 401. */
+  async function login(input: { clientId: string; clientSecret: string; clientIp: string }): Promise<TokenGrant> {
+    const target = await universalAuths.findLoginTarget(input.clientId);
+    if (!target) throw new UnauthorizedError(INVALID_CREDENTIALS);
+    const { ua } = target;
+    if (!isIpTrusted(input.clientIp, ua.clientSecretTrustedIps)) {
+      throw new ForbiddenRequestError("You are not allowed to access this resource from the current IP address");
+    }
+    if (target.locked) throw new UnauthorizedError("This identity auth method is temporarily locked, please try again later");
+
+    let matched;
+    for (const candidate of await universalAuths.listCandidates(ua.id, input.clientSecret.slice(0, 4))) {
+      if (await verifySecret(input.clientSecret, candidate.hash)) {
+        matched = candidate;
+        break;
+      }
+    }
+    if (!matched) {
+      if (ua.lockoutEnabled) await universalAuths.recordFailedLogin(ua.id);
+      throw new UnauthorizedError(INVALID_CREDENTIALS);
+    }
+    if (matched.expired) {
+      await universalAuths.revokeClientSecret(ua.id, matched.id);
+      throw new UnauthorizedError("Access denied due to expired client secret");
+    }
+    const usageLimitReached = async (): Promise<never> => {
+      await universalAuths.revokeClientSecret(ua.id, matched.id);
+      throw new UnauthorizedError("Access denied due to client secret usage limit reached");
+    };
+    if (matched.usesExhausted) await usageLimitReached();
+    if (!target.orgId) throw new BadRequestError("Identity does not belong to this organization");
+
+    const periodic = ua.accessTokenPeriod > 0;
+    const ttl = periodic ? ua.accessTokenPeriod : ua.accessTokenTTL;
+    const maxTtl = periodic ? PERIODIC_MAX_TTL : ua.accessTokenMaxTTL;
+    const token = await db.transaction().execute(async (trx) => {
+      const uaRepo = createUniversalAuthRepository(trx);
+      if (!(await uaRepo.consumeClientSecret(matched.id))) return undefined;
+      const idRepo = createIdentityRepository(trx);
+      await idRepo.touchOrgLogin(ua.identityId);
+      await uaRepo.clearLockout(ua.id);
+      return idRepo.insertAccessToken({
+        identityId: ua.identityId,
+        clientSecretId: matched.id,
+        name: null,
+        authMethod: "universal-auth",
+        ttl,
+        maxTtl,
+        numUsesLimit: ua.accessTokenNumUsesLimit,
+        period: ua.accessTokenPeriod,
+      });
+    });
+    // Another login consumed the last use between our read and our write.
+    if (!token) return usageLimitReached();
+    return {
+      accessToken: signAccessToken(
+        config.authSecret,
+        { identityId: ua.identityId, identityAccessTokenId: token.id, clientSecretId: matched.id },
+        ttl,
+      ),
+      expiresIn: ttl,
+      accessTokenMaxTTL: maxTtl,
+      tokenType: "Bearer",
+    };
+  }
+
+  return { attach, createClientSecret, revokeClientSecret, login };
+}
+
+export type UniversalAuthService = ReturnType<typeof createUniversalAuthService>;

@@ -1,0 +1,85 @@
+import ms from "ms";
+import type { Actor } from "../auth/actor.js";
+import { createIdentityRepository } from "../auth/identity.repository.js";
+import type { Db } from "../db/database.js";
+import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
+import { customRoleRules, missingPermissions, type PermissionRule } from "../permissions/ability.js";
+import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
+import { BUILT_IN_PROJECT_ROLE_RULES, isBuiltInProjectRole } from "../permissions/built-in-roles.js";
+import type { PermissionService } from "../permissions/permission.service.js";
+import { createMembershipRepository, type Membership, type NewMembershipRole } from "./membership.repository.js";
+import { createRoleRepository } from "./role.repository.js";
+import type { CreateMembershipBody, MembershipRoleInput } from "./role.schemas.js";
+
+// Identity project memberships (auth-and-permissions.md §C.6), checks in Infisical's order.
+
+function temporaryEnd(role: MembershipRoleInput): { start: Date; end: Date } {
+  const start = new Date(role.temporaryAccessStartTime!);
+  const duration = ms(role.temporaryRange! as ms.StringValue);
+  if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
+    throw new BadRequestError("Temporary role must have access start time and range");
+  }
+  return { start, end: new Date(start.getTime() + duration) };
+}
+
+export function createMembershipService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
+  async function createIdentityMembership(
+    actor: Actor,
+    projectId: string,
+    identityId: string,
+    body: CreateMembershipBody,
+  ): Promise<Membership> {
+    const requested: MembershipRoleInput[] = body.roles ?? [{ role: body.role ?? "no-access", isTemporary: false }];
+    if (!requested.some((role) => !role.isTemporary)) throw new BadRequestError("Identity must have at least one permanent role");
+    if (requested.some((role) => role.isTemporary && (!role.temporaryAccessStartTime || !role.temporaryRange))) {
+      throw new BadRequestError("Temporary role must have access start time and range");
+    }
+
+    const permission = await permissionService.getProjectPermission(actor, projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Create, ProjectPermissionSub.Identity);
+    const identity = isUuid(identityId) ? await createIdentityRepository(db).findIdentityInOrg(identityId, actor.orgId) : undefined;
+    if (!identity) throw new BadRequestError(`Identity ${identityId} is missing organization membership`);
+
+    const customSlugs = [...new Set(requested.map((r) => r.role).filter((slug) => !isBuiltInProjectRole(slug)))];
+    const customRoles = await createRoleRepository(db).findBySlugs(permission.projectId, customSlugs);
+    const missingSlugs = customSlugs.filter((slug) => !customRoles.some((role) => role.slug === slug));
+    if (missingSlugs.length > 0) {
+      throw new NotFoundError(`Specified roles '${missingSlugs.join(", ")}' was not found in the project with ID '${permission.projectId}'`);
+    }
+
+    const roles: NewMembershipRole[] = [];
+    const granted: PermissionRule[] = [];
+    for (const input of requested) {
+      const custom = customRoles.find((role) => role.slug === input.role);
+      if (custom) granted.push(...customRoleRules(custom.permissions));
+      else if (isBuiltInProjectRole(input.role)) granted.push(...BUILT_IN_PROJECT_ROLE_RULES[input.role]);
+      const window = input.isTemporary ? temporaryEnd(input) : undefined;
+      roles.push({
+        role: custom ? "custom" : input.role,
+        customRoleId: custom?.id ?? null,
+        isTemporary: input.isTemporary,
+        temporaryMode: window ? (input.temporaryMode ?? "relative") : null,
+        temporaryRange: window ? input.temporaryRange! : null,
+        temporaryAccessStartTime: window?.start ?? null,
+        temporaryAccessEndTime: window?.end ?? null,
+      });
+    }
+    if (!permission.isProjectAdmin) {
+      const missing = missingPermissions(permission, granted);
+      if (missing.length > 0) {
+        throw new PermissionBoundaryError(
+          "Failed to create identity project membership. Actor privilege level is not high enough to perform this action",
+          { details: { missingPermissions: missing } },
+        );
+      }
+    }
+    return db
+      .transaction()
+      .execute((trx) => createMembershipRepository(trx).insertMembership(permission.projectId, identity.id, roles));
+  }
+
+  return { createIdentityMembership };
+}
+
+export type MembershipService = ReturnType<typeof createMembershipService>;

@@ -1,0 +1,68 @@
+import { z } from "zod";
+import { RESERVED_PROJECT_ROLE_SLUGS } from "../permissions/actions.js";
+import { PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
+import { slugSchema } from "./project.schemas.js";
+
+// Custom project roles (auth-and-permissions.md §C.7) and identity memberships (§C.6).
+
+export const CreateRoleBodySchema = z.object({
+  slug: slugSchema({ max: 64 }).refine((slug) => !(RESERVED_PROJECT_ROLE_SLUGS as readonly string[]).includes(slug), {
+    message: "Please choose a different slug, the slug you have entered is reserved",
+  }),
+  name: z.string().trim().min(1),
+  description: z.string().trim().nullish(),
+  permissions: z.array(PermissionRuleV2Schema),
+});
+export type CreateRoleBody = z.infer<typeof CreateRoleBodySchema>;
+
+export const RoleSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  slug: z.string(),
+  description: z.string().nullable(),
+  projectId: z.string(),
+  permissions: z.array(PermissionRuleResponseSchema),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+export const MembershipParamsSchema = z.object({ projectId: z.string().trim(), identityId: z.string().trim() });
+
+const MembershipRoleInputSchema = z.object({
+  role: z.string().trim().min(1),
+  isTemporary: z.boolean().default(false),
+  temporaryMode: z.literal("relative").optional(),
+  temporaryRange: z.string().trim().min(1).optional(),
+  temporaryAccessStartTime: z.iso.datetime().optional(),
+});
+export type MembershipRoleInput = z.infer<typeof MembershipRoleInputSchema>;
+
+export const CreateMembershipBodySchema = z.object({
+  roles: z.array(MembershipRoleInputSchema).min(1).optional(),
+  /** Legacy single-role form. */
+  role: z.string().trim().min(1).optional(),
+});
+export type CreateMembershipBody = z.infer<typeof CreateMembershipBodySchema>;
+
+export const MembershipSchema = z.object({
+  id: z.string(),
+  identityId: z.string(),
+  projectId: z.string(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  roles: z.array(
+    z.object({
+      id: z.string(),
+      role: z.string(),
+      customRoleId: z.string().nullable(),
+      customRoleSlug: z.string().nullable(),
+      isTemporary: z.boolean(),
+      temporaryMode: z.string().nullable(),
+      temporaryRange: z.string().nullable(),
+      temporaryAccessStartTime: z.date().nullable(),
+      temporaryAccessEndTime: z.date().nullable(),
+      createdAt: z.date(),
+      updatedAt: z.date(),
+    }),
+  ),
+});
