@@ -1,0 +1,221 @@
+import { randomBytes } from "node:crypto";
+import type { FastifyInstance } from "fastify";
+import { buildApp } from "../../../src/app.js";
+import type { Actor } from "../../../src/auth/actor.js";
+import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
+import { signAccessToken } from "../../../src/auth/token.js";
+import { loadConfig, type Config } from "../../../src/config.js";
+import { createContainer, type Container } from "../../../src/container.js";
+import { defineProvider, type DynamicSecretProvider } from "../../../src/dynamic-secrets/providers/provider.js";
+import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
+import { BadRequestError } from "../../../src/lib/errors.js";
+import { createMembershipRepository, type NewMembershipRole } from "../../../src/projects/membership.repository.js";
+import { z } from "zod";
+import { TEST_AUTH_SECRET, TEST_ROOT_KEY } from "../../support/app.js";
+import { createTestDb, type TestDb } from "../../support/db.js";
+
+// Fixtures of the dynamic-secret suites: the real app on this file's database, with the built-in
+// providers plus one fake for a third-party system ("fake-sql": its connection test is recorded
+// and fails for host "down"), and identities/projects/roles created through our own repositories.
+
+export type ConnectionCall = { host: unknown; password: unknown };
+
+export function createFakeSqlProvider(calls: ConnectionCall[]): DynamicSecretProvider {
+  return defineProvider({
+    type: "fake-sql",
+    inputsSchema: z.object({
+      host: z.string().trim().min(1),
+      port: z.number().default(5432),
+      username: z.string().min(1),
+      password: z.string(),
+      database: z.string().default("app"),
+      ca: z.string().optional(),
+      options: z.object({ ssl: z.boolean(), mode: z.string().optional() }).optional(),
+      clientAuth: z.object({ clientId: z.string(), clientSecret: z.string() }).optional(),
+    }),
+    secretFields: ["clientAuth.clientSecret"],
+    sensitiveFields: ["password", "clientAuth.clientSecret"],
+    async validateConnection(inputs) {
+      calls.push({ host: inputs.host, password: inputs.password });
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (inputs.host === "down") throw new BadRequestError("Failed to connect with provider: connect ECONNREFUSED");
+    },
+  });
+}
+
+export type DsTestApp = {
+  app: FastifyInstance;
+  container: Container;
+  config: Config;
+  testDb: TestDb;
+  connectionCalls: ConnectionCall[];
+  close: () => Promise<void>;
+};
+
+export async function buildDsTestApp(env: Record<string, string> = {}): Promise<DsTestApp> {
+  const testDb = await createTestDb();
+  const config = loadConfig({
+    NODE_ENV: "test",
+    DATABASE_URL: testDb.url ?? "postgres://embedded.invalid/pglite",
+    ROOT_ENCRYPTION_KEY: TEST_ROOT_KEY,
+    AUTH_SECRET: TEST_AUTH_SECRET,
+    RATE_LIMIT_ENABLED: "false",
+    LOG_LEVEL: "silent",
+    ...env,
+  });
+  const connectionCalls: ConnectionCall[] = [];
+  const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls)]);
+  const container = createContainer({ config, db: testDb.db, dbHost: testDb.host, providers });
+  const app = await buildApp({ container });
+  await app.ready();
+  return {
+    app,
+    container,
+    config,
+    testDb,
+    connectionCalls,
+    close: async () => {
+      await app.close();
+      await testDb.destroy();
+    },
+  };
+}
+
+export type TestIdentity = { id: string; name: string; token: string; actor: Actor; orgId: string };
+
+const suffix = () => randomBytes(3).toString("hex");
+
+/** An identity in the org with an access token (no expiry). */
+export async function createIdentity(t: DsTestApp, orgId: string, name: string, orgRole = "no-access"): Promise<TestIdentity> {
+  const repo = createIdentityRepository(t.testDb.db);
+  const identity = await repo.insertIdentity({ name, hasDeleteProtection: false });
+  await repo.insertOrgMembership({ orgId, identityId: identity.id, role: orgRole });
+  await repo.insertTokenAuth(identity.id, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
+  const row = await repo.insertAccessToken({
+    identityId: identity.id,
+    clientSecretId: null,
+    name: null,
+    authMethod: "token-auth",
+    ttl: 0,
+    maxTtl: 0,
+    numUsesLimit: 0,
+    period: 0,
+  });
+  const token = signAccessToken(t.config.authSecret, { identityId: identity.id, identityAccessTokenId: row.id }, 0);
+  return { id: identity.id, name, token, orgId, actor: { type: "identity", identityId: identity.id, name, orgId, tokenId: row.id, authMethod: null } };
+}
+
+export type Fixture = {
+  orgId: string;
+  admin: TestIdentity;
+  project: { id: string; slug: string; name: string };
+};
+
+/** Organization, org-admin identity, project `slug` (dev/staging/prod) created by that admin. */
+export async function createFixture(t: DsTestApp, slug = `proj-${suffix()}`): Promise<Fixture> {
+  const org = await t.testDb.db.insertInto("organizations").values({ name: `org ${slug}`, slug: `org-${slug}` }).returning("id").executeTakeFirstOrThrow();
+  const admin = await createIdentity(t, org.id, `admin-${slug}`, "admin");
+  const project = await t.container.projectService.createProject(admin.actor, {
+    projectName: slug,
+    slug,
+    type: "secret-manager",
+    template: "default",
+    shouldCreateDefaultEnvs: true,
+    hasDeleteProtection: false,
+  });
+  return { orgId: org.id, admin, project: { id: project.id, slug: project.slug, name: project.name } };
+}
+
+export async function createFolder(t: DsTestApp, f: Fixture, environment: string, path: string, name: string): Promise<void> {
+  await t.container.folderService.createFolder(f.admin.actor, { projectId: f.project.id, environment, name, path, description: null });
+}
+
+const permanent = (role: string, customRoleId: string | null = null): NewMembershipRole => ({
+  role,
+  customRoleId,
+  isTemporary: false,
+  temporaryMode: null,
+  temporaryRange: null,
+  temporaryAccessStartTime: null,
+  temporaryAccessEndTime: null,
+});
+
+/** A project member with built-in roles and/or custom roles (v2 rules). */
+export async function createMember(
+  t: DsTestApp,
+  f: Fixture,
+  name: string,
+  roles: { builtIn?: string[]; custom?: { subject: string; action: string[]; inverted?: boolean; conditions?: Record<string, unknown> }[][] },
+): Promise<TestIdentity> {
+  const identity = await createIdentity(t, f.orgId, `${name}-${suffix()}`);
+  const membershipRoles: NewMembershipRole[] = (roles.builtIn ?? []).map((r) => permanent(r));
+  for (const rules of roles.custom ?? []) {
+    const role = await t.testDb.db
+      .insertInto("project_roles")
+      .values({ project_id: f.project.id, name: `role ${suffix()}`, slug: `role-${suffix()}`, description: null, permissions: JSON.stringify(rules) })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    membershipRoles.push(permanent("custom", role.id));
+  }
+  await t.testDb.db.transaction().execute((trx) => createMembershipRepository(trx).insertMembership(f.project.id, identity.id, membershipRoles));
+  return identity;
+}
+
+export const TOTP_INPUTS = { configType: "manual", secret: "JBSWY3DPEHPK3PXP" } as const;
+export const SQL_INPUTS = { host: "db.internal", port: 5432, username: "admin", password: "pw", database: "app" } as const;
+
+export const auth = (identity: TestIdentity) => ({ authorization: `Bearer ${identity.token}` });
+
+/** POST /api/v1/dynamic-secrets through the API; throws unless 200. */
+export async function createDynamicSecret(
+  t: DsTestApp,
+  f: Fixture,
+  name: string,
+  options: {
+    environmentSlug?: string;
+    path?: string;
+    provider?: { type: string; inputs: unknown };
+    defaultTTL?: string;
+    maxTTL?: string | null;
+    metadata?: { key: string; value?: string }[];
+    usernameTemplate?: string | null;
+    as?: TestIdentity;
+  } = {},
+) {
+  const res = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/dynamic-secrets",
+    headers: auth(options.as ?? f.admin),
+    payload: {
+      projectSlug: f.project.slug,
+      environmentSlug: options.environmentSlug ?? "dev",
+      path: options.path ?? "/",
+      name,
+      provider: options.provider ?? { type: "totp", inputs: TOTP_INPUTS },
+      defaultTTL: options.defaultTTL ?? "1h",
+      ...(options.maxTTL !== undefined ? { maxTTL: options.maxTTL } : { maxTTL: "24h" }),
+      ...(options.metadata ? { metadata: options.metadata } : {}),
+      ...(options.usernameTemplate !== undefined ? { usernameTemplate: options.usernameTemplate } : {}),
+    },
+  });
+  if (res.statusCode !== 200) throw new Error(`create ${name} failed: ${res.statusCode} ${res.body}`);
+  return res.json().dynamicSecret as Record<string, any>;
+}
+
+export type PatchOptions = {
+  as?: TestIdentity;
+  projectSlug?: string;
+  environmentSlug?: string;
+  path?: string;
+  headers?: Record<string, string>;
+};
+
+/** The standard Infisical body around `data`. */
+export function patchBody(f: Fixture, data: unknown, o: PatchOptions = {}) {
+  return {
+    projectSlug: o.projectSlug ?? f.project.slug,
+    environmentSlug: o.environmentSlug ?? "dev",
+    ...("path" in o ? { path: o.path } : { path: "/" }),
+    data,
+  };
+}
