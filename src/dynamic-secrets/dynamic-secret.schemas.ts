@@ -7,11 +7,15 @@ import { checkUsernameTemplate, USERNAME_TEMPLATE_CHARACTERS } from "./username-
 // shared/openapi/patch-dynamic-secret.yaml. Absent means keep, null means clear: no patchable
 // field has a default.
 
-export const ProjectSlugSchema = z.string().min(1).describe("The slug of the project to update dynamic secret in.");
-export const EnvironmentSlugSchema = z.string().min(1).describe("The slug of the environment to update the dynamic secret in.");
+// PostgreSQL text cannot hold NUL: such a value could only fail deep in a query (a 500), so it is
+// a 422 issue up front. No legitimate slug, path or metadata contains one.
+const NUL_MESSAGE = "String must not contain NUL characters";
+const text = () => z.string().refine((v) => !v.includes("\u0000"), NUL_MESSAGE);
+
+export const ProjectSlugSchema = text().min(1).describe("The slug of the project to update dynamic secret in.");
+export const EnvironmentSlugSchema = text().min(1).describe("The slug of the environment to update the dynamic secret in.");
 /** Trimmed, "/" when absent, one trailing slash removed (Infisical's router transform). */
-export const SecretPathSchema = z
-  .string()
+export const SecretPathSchema = text()
   .trim()
   .default("/")
   .describe("The path to update the dynamic secret in.")
@@ -27,8 +31,8 @@ export const DynamicSecretNameSchema = z
 
 export const MetadataSchema = z.array(
   z.object({
-    key: z.string().trim().min(1).max(255),
-    value: z.string().trim().max(1020).default(""),
+    key: text().trim().min(1).max(255),
+    value: text().trim().max(1020).default(""),
   }),
 );
 
@@ -70,9 +74,9 @@ export const UpdateDynamicSecretBodySchema = z.object({
 });
 
 export const LocatorQuerySchema = z.object({
-  projectSlug: z.string().min(1),
+  projectSlug: text().min(1),
   path: SecretPathSchema,
-  environmentSlug: z.string().min(1),
+  environmentSlug: text().min(1),
 });
 
 export const NameParamsSchema = z.object({ name: z.string() });
@@ -139,12 +143,12 @@ export const ErrorResponseSchemas = {
 
 export function createDynamicSecretBodySchema(providerSchema: z.ZodType) {
   return z.object({
-    projectSlug: z.string().min(1),
+    projectSlug: text().min(1),
     provider: providerSchema,
     defaultTTL: TtlSchema,
     maxTTL: MaxTtlSchema.optional(),
     path: SecretPathSchema,
-    environmentSlug: z.string().min(1),
+    environmentSlug: text().min(1),
     name: DynamicSecretNameSchema,
     metadata: MetadataSchema.optional(),
     usernameTemplate: UsernameTemplateSchema.nullable().optional(),

@@ -79,7 +79,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
     const { project, permission } = await resolveProject(actor, locator.projectSlug);
     const folder = await resolveFolder(project.id, locator.environmentSlug, locator.path);
-    const secret = await repo.findDynamicSecretByName(db, folder.id, locator.name);
+    // A name PostgreSQL cannot even compare (NUL) names no secret.
+    const secret = locator.name.includes("\u0000") ? undefined : await repo.findDynamicSecretByName(db, folder.id, locator.name);
     if (!secret) throw notFound(locator.name, folder.path);
     const fields = (metadata: MetadataEntry[]): SubjectFields => ({
       environment: locator.environmentSlug,
