@@ -24,7 +24,7 @@ import { diffUpdatedFields, isPlainObject, jsonEqual, mergeInputs, type Inputs, 
 
 const SUBJECT = ProjectPermissionSub.DynamicSecrets;
 /** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
-const MAX_UPDATE_ATTEMPTS = 5;
+const MAX_UPDATE_ATTEMPTS = 10;
 
 type Project = { id: string; name: string };
 type Permission = {
@@ -209,6 +209,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
         if (attempt >= MAX_UPDATE_ATTEMPTS) {
           throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
         }
+        // Jitter, so that writers in different processes stop colliding.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     }
   }

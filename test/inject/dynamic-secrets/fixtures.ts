@@ -11,6 +11,7 @@ import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-s
 import { BadRequestError } from "../../../src/lib/errors.js";
 import { createMembershipRepository, type NewMembershipRole } from "../../../src/projects/membership.repository.js";
 import { z } from "zod";
+import { canonicalJson } from "../../../src/dynamic-secrets/patch.js";
 import { TEST_AUTH_SECRET, TEST_ROOT_KEY } from "../../support/app.js";
 import { createTestDb, type TestDb } from "../../support/db.js";
 
@@ -43,17 +44,36 @@ export function createFakeSqlProvider(calls: ConnectionCall[]): DynamicSecretPro
   });
 }
 
+/**
+ * "fake-kv": any string/number keys; its connection test records the exact inputs it tested and
+ * takes a little while, so concurrent requests interleave.
+ */
+export function createFakeKvProvider(tested: string[]): DynamicSecretProvider {
+  return defineProvider({
+    type: "fake-kv",
+    inputsSchema: z.record(z.string(), z.union([z.string(), z.number()])),
+    secretFields: [],
+    async validateConnection(inputs) {
+      tested.push(canonicalJson(inputs));
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 3));
+    },
+  });
+}
+
 export type DsTestApp = {
   app: FastifyInstance;
   container: Container;
   config: Config;
   testDb: TestDb;
   connectionCalls: ConnectionCall[];
+  /** Canonical JSON of every inputs object the fake-kv provider tested. */
+  testedKv: string[];
   close: () => Promise<void>;
 };
 
-export async function buildDsTestApp(env: Record<string, string> = {}): Promise<DsTestApp> {
-  const testDb = await createTestDb();
+/** `shared`: a second app (another "process") on the database of the first. */
+export async function buildDsTestApp(env: Record<string, string> = {}, shared?: DsTestApp): Promise<DsTestApp> {
+  const testDb = shared?.testDb ?? (await createTestDb());
   const config = loadConfig({
     NODE_ENV: "test",
     DATABASE_URL: testDb.url ?? "postgres://embedded.invalid/pglite",
@@ -63,8 +83,9 @@ export async function buildDsTestApp(env: Record<string, string> = {}): Promise<
     LOG_LEVEL: "silent",
     ...env,
   });
-  const connectionCalls: ConnectionCall[] = [];
-  const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls)]);
+  const connectionCalls: ConnectionCall[] = shared?.connectionCalls ?? [];
+  const testedKv: string[] = shared?.testedKv ?? [];
+  const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls), createFakeKvProvider(testedKv)]);
   const container = createContainer({ config, db: testDb.db, dbHost: testDb.host, providers });
   const app = await buildApp({ container });
   await app.ready();
@@ -74,9 +95,10 @@ export async function buildDsTestApp(env: Record<string, string> = {}): Promise<
     config,
     testDb,
     connectionCalls,
+    testedKv,
     close: async () => {
       await app.close();
-      await testDb.destroy();
+      if (!shared) await testDb.destroy();
     },
   };
 }
