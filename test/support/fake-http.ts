@@ -32,7 +32,12 @@ export async function startFakeHttp(routes: Record<string, FakeRoute> = {}): Pro
       };
       requests.push(recorded);
       const handler = table.get(`${recorded.method} ${recorded.path.split("?")[0]}`);
-      const reply = handler ? await handler(recorded) : { status: 404, body: { message: "Not Found" } };
+      let reply: FakeReply;
+      try {
+        reply = handler ? await handler(recorded) : { status: 404, body: { message: "Not Found" } };
+      } catch (err) {
+        reply = { status: 500, body: { message: `fake handler failed: ${(err as Error).message}` } };
+      }
       const body = reply.body === undefined ? "" : typeof reply.body === "string" ? reply.body : JSON.stringify(reply.body);
       res.writeHead(reply.status, {
         "content-type": typeof reply.body === "string" ? "text/plain" : "application/json",

@@ -1,8 +1,8 @@
 import net from "node:net";
 import type { AddressInfo } from "node:net";
 import { expect } from "vitest";
-import type { ProviderContext } from "../../../src/dynamic-secrets/providers/provider.js";
-import { createBuiltinProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
+import type { DynamicSecretProvider, ProviderContext } from "../../../src/dynamic-secrets/providers/provider.js";
+import { createBuiltinProviderRegistry, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
 import { BadRequestError } from "../../../src/lib/errors.js";
 
 export const registry = createBuiltinProviderRegistry();
@@ -44,4 +44,19 @@ export async function startTcpServer(onConnection: (socket: net.Socket) => void 
         server.close(() => resolve());
       }),
   };
+}
+
+/** Runs one provider instance (e.g. one pointed at a loopback fake) as the service would. */
+export async function connectWith(provider: DynamicSecretProvider, inputs: unknown, ctx: ProviderContext = testCtx) {
+  const parsed = createProviderRegistry([provider]).parseInputs(provider.type, inputs, []);
+  await provider.validateConnection(parsed, ctx);
+}
+
+export async function failureWith(provider: DynamicSecretProvider, inputs: unknown, ctx: ProviderContext = testCtx): Promise<string> {
+  const err = await connectWith(provider, inputs, ctx).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(BadRequestError);
+  return (err as BadRequestError).message;
 }
