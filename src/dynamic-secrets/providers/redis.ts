@@ -44,6 +44,10 @@ export const redisProvider = defineProvider({
         maxRetriesPerRequest: 0,
         enableOfflineQueue: false,
         retryStrategy: () => null,
+        // RESP2 and no ready check: no HELLO/INFO before our explicit AUTH, which a
+        // password-protected server would refuse with NOAUTH.
+        protocol: 2,
+        enableReadyCheck: false,
         tls: inputs.ca
           ? { ca: inputs.ca, rejectUnauthorized: inputs.sslRejectUnauthorized, servername: inputs.host }
           : undefined,
@@ -59,7 +63,9 @@ export const redisProvider = defineProvider({
           // Infisical sends `AUTH <username>` when there is no password, which Redis reads as a
           // password for the default user; we skip AUTH then and let PING answer NOAUTH if needed.
           if (inputs.password) {
-            const reply = await redis.auth(inputs.username, inputs.password);
+            const reply = inputs.username
+              ? await redis.auth(inputs.username, inputs.password)
+              : await redis.auth(inputs.password);
             if (reply !== "OK") throw new Error(`Invalid credentials, Redis returned ${String(reply)} status`);
           }
           await redis.ping();
