@@ -124,3 +124,17 @@ describe("restoreOmittedSecretFields (PATCH)", () => {
     expect(changed.caPublicKey).toMatch(/^ecdsa-sha2-nistp256 /);
   });
 });
+
+describe("providerContextFrom", () => {
+  test("our database host is the forbidden target; the embedded database has none", async () => {
+    const { providerContextFrom } = await import("../../../src/dynamic-secrets/providers/index.js");
+    const base = { nodeEnv: "production" as const, allowInternalIp: true, providerConnectionTimeoutMs: 10_000 };
+    expect(providerContextFrom({ ...base, dbHost: "db.internal" })).toEqual({
+      nodeEnv: "production",
+      allowInternalIp: true,
+      forbiddenHosts: ["db.internal"],
+      connectionTimeoutMs: 10_000,
+    });
+    expect(providerContextFrom(base).forbiddenHosts).toEqual([]);
+  });
+});
