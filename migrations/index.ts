@@ -5,6 +5,7 @@ import * as rolesMemberships from "./20260101T000200_roles_memberships.js";
 import * as kmsKeys from "./20260101T000300_kms_keys.js";
 import * as dynamicSecrets from "./20260101T000400_dynamic_secrets.js";
 import * as auditLogs from "./20260101T000500_audit_logs.js";
+import * as identityAdditionalPrivileges from "./20260102T000000_identity_additional_privileges.js";
 
 // Explicit, ordered list: no directory scanning, so bundling and tests see the same set.
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   "20260101T000300_kms_keys": kmsKeys,
   "20260101T000400_dynamic_secrets": dynamicSecrets,
   "20260101T000500_audit_logs": auditLogs,
+  "20260102T000000_identity_additional_privileges": identityAdditionalPrivileges,
 };

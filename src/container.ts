@@ -7,6 +7,7 @@ import { createIdentityService } from "./identities/identity.service.js";
 import { createPermissionService } from "./permissions/permission.service.js";
 import { createFolderService } from "./projects/folder.service.js";
 import { createMembershipService } from "./projects/membership.service.js";
+import { createPrivilegeService } from "./projects/privilege.service.js";
 import { createProjectService } from "./projects/project.service.js";
 import { createRoleService } from "./projects/role.service.js";
 import { createAuditLogService } from "./audit/audit-log.service.js";
@@ -37,6 +38,7 @@ export function createContainer({
   const identityService = createIdentityService({ db, permissionService });
   const roleService = createRoleService({ db, permissionService });
   const membershipService = createMembershipService({ db, permissionService });
+  const privilegeService = createPrivilegeService({ db, permissionService });
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
   const dynamicSecretService = createDynamicSecretService({
     db,
@@ -62,6 +64,7 @@ export function createContainer({
     identityService,
     roleService,
     membershipService,
+    privilegeService,
     providers,
     kmsService,
     dynamicSecretService,

@@ -1,4 +1,5 @@
 import type { Kysely, Transaction } from "kysely";
+import type { IdentityProjectAdditionalPrivilegesTable } from "./tables/additional-privilege.table.js";
 import type { AuditLogsTable } from "./tables/audit-log.table.js";
 import type { DynamicSecretsTable, ResourceMetadataTable } from "./tables/dynamic-secret.table.js";
 import type {
@@ -36,6 +37,7 @@ export type Database = {
   project_roles: ProjectRolesTable;
   identity_project_memberships: IdentityProjectMembershipsTable;
   identity_project_membership_roles: IdentityProjectMembershipRolesTable;
+  identity_project_additional_privileges: IdentityProjectAdditionalPrivilegesTable;
   project_data_keys: ProjectDataKeysTable;
   dynamic_secrets: DynamicSecretsTable;
   resource_metadata: ResourceMetadataTable;

@@ -1,8 +1,10 @@
+import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { StoredRule } from "./ability.js";
 
 // What an identity may do in a project, loaded in ONE round trip: the project, the identity's
-// membership in it and every role of that membership with its custom role's rules.
+// membership in it, every role of that membership with its custom role's rules, and its
+// additional privileges.
 
 export type ProjectAccessRole = {
   /** Built-in slug, or the custom role's slug. */
@@ -17,48 +19,60 @@ export type ProjectAccess = {
   project: { id: string; orgId: string; type: string };
   membershipId: string | null;
   roles: ProjectAccessRole[];
+  /** Additional privileges: `slug` is the privilege's, `customRules` its rules. */
+  privileges: ProjectAccessRole[];
 };
 
 export function createPermissionRepository(db: Executor) {
   return {
     async findProjectAccess(projectId: string, identityId: string): Promise<ProjectAccess | undefined> {
-      const rows = await db
-        .selectFrom("projects as p")
-        .leftJoin("identity_project_memberships as m", (join) =>
-          join.onRef("m.project_id", "=", "p.id").on("m.identity_id", "=", identityId),
-        )
-        .leftJoin("identity_project_membership_roles as r", "r.membership_id", "m.id")
-        .leftJoin("project_roles as pr", "pr.id", "r.custom_role_id")
-        .select([
-          "p.id as projectId",
-          "p.org_id as orgId",
-          "p.type as type",
-          "m.id as membershipId",
-          "r.role as role",
-          "r.custom_role_id as customRoleId",
-          "r.is_temporary as isTemporary",
-          "r.temporary_access_end_time as temporaryAccessEndTime",
-          "pr.slug as customSlug",
-          "pr.permissions as permissions",
-        ])
-        .where("p.id", "=", projectId)
-        .orderBy("r.position")
-        .orderBy("r.created_at")
-        .execute();
+      // Roles first (membership order), then additional privileges (creation order): rule precedence.
+      const { rows } = await sql<{
+        project_id: string;
+        org_id: string;
+        type: string;
+        membership_id: string | null;
+        kind: "role" | "privilege" | null;
+        role: string | null;
+        custom_role_id: string | null;
+        custom_slug: string | null;
+        permissions: unknown;
+        is_temporary: boolean | null;
+        temporary_access_end_time: Date | null;
+      }>`
+        SELECT p.id AS project_id, p.org_id, p.type, m.id AS membership_id,
+               g.kind, g.role, g.custom_role_id, g.custom_slug, g.permissions, g.is_temporary, g.temporary_access_end_time
+        FROM projects p
+        LEFT JOIN identity_project_memberships m ON m.project_id = p.id AND m.identity_id = ${identityId}
+        LEFT JOIN LATERAL (
+          SELECT 'role' AS kind, 0 AS kind_order, r.role, r.custom_role_id, pr.slug AS custom_slug, pr.permissions,
+                 r.is_temporary, r.temporary_access_end_time, r.position, r.created_at
+          FROM identity_project_membership_roles r
+          LEFT JOIN project_roles pr ON pr.id = r.custom_role_id
+          WHERE r.membership_id = m.id
+          UNION ALL
+          SELECT 'privilege', 1, NULL, NULL, ap.slug, ap.permissions,
+                 ap.is_temporary, ap.temporary_access_end_time, 0, ap.created_at
+          FROM identity_project_additional_privileges ap
+          WHERE ap.membership_id = m.id
+        ) g ON true
+        WHERE p.id = ${projectId}
+        ORDER BY g.kind_order, g.position, g.created_at`.execute(db);
       const first = rows[0];
       if (!first) return undefined;
+      const grants = rows.filter((row) => row.kind !== null);
+      const toGrant = (row: (typeof rows)[number]): ProjectAccessRole => ({
+        slug: row.custom_slug ?? row.role!,
+        customRoleId: row.custom_role_id,
+        customRules: row.permissions === null ? null : ((typeof row.permissions === "string" ? JSON.parse(row.permissions) : row.permissions) as StoredRule[]),
+        isTemporary: Boolean(row.is_temporary),
+        temporaryAccessEndTime: row.temporary_access_end_time,
+      });
       return {
-        project: { id: first.projectId, orgId: first.orgId, type: first.type },
-        membershipId: first.membershipId,
-        roles: rows
-          .filter((row) => row.role !== null)
-          .map((row) => ({
-            slug: row.customSlug ?? row.role!,
-            customRoleId: row.customRoleId,
-            customRules: (row.permissions as StoredRule[] | null) ?? null,
-            isTemporary: Boolean(row.isTemporary),
-            temporaryAccessEndTime: row.temporaryAccessEndTime,
-          })),
+        project: { id: first.project_id, orgId: first.org_id, type: first.type },
+        membershipId: first.membership_id,
+        roles: grants.filter((row) => row.kind === "role").map(toGrant),
+        privileges: grants.filter((row) => row.kind === "privilege").map(toGrant),
       };
     },
 

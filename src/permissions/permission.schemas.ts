@@ -61,3 +61,66 @@ export const PermissionRuleResponseSchema = z.object({
   inverted: z.boolean().optional(),
   conditions: z.record(z.string(), z.unknown()).optional(),
 });
+
+// v1 (legacy) role format: no dynamic-secrets subject; `secrets` rules are expanded at save time.
+const V1_SUBJECTS = Object.values(ProjectPermissionSub).filter((s) => s !== ProjectPermissionSub.DynamicSecrets);
+
+function v1RuleSchema(subject: ProjectPermissionSub) {
+  const action = z.enum(PROJECT_SUBJECT_ACTIONS[subject] as [string, ...string[]]);
+  const conditions = (PATH_SCOPED_SUBJECTS as readonly string[]).includes(subject) ? PathConditions : undefined;
+  return z.object({
+    subject: z.literal(subject),
+    action: z.array(action).min(1),
+    ...(conditions ? { conditions: conditions.optional() } : {}),
+  });
+}
+
+export const PermissionRuleV1Schema = z.discriminatedUnion(
+  "subject",
+  V1_SUBJECTS.map(v1RuleSchema) as unknown as [ReturnType<typeof v1RuleSchema>, ...ReturnType<typeof v1RuleSchema>[]],
+);
+export type PermissionRuleV1 = { subject: string; action: string[]; conditions?: Record<string, unknown> };
+
+const V1_TO_DYNAMIC_SECRET: Record<string, string[]> = {
+  read: ["read-root-credential"],
+  create: ["create-root-credential"],
+  edit: ["edit-root-credential", "lease"],
+  delete: ["delete-root-credential"],
+};
+
+/**
+ * §B.8: a v1 `secrets` rule also grants secret-imports, secret-folders (non-read actions, unless
+ * the role has its own folder rule) and dynamic-secrets (mapped actions), with its conditions.
+ */
+export function expandV1Rules(rules: readonly PermissionRuleV1[]): PermissionRuleV2[] {
+  const hasFolderRule = rules.some((rule) => rule.subject === ProjectPermissionSub.SecretFolders);
+  const out: PermissionRuleV2[] = [];
+  const withConditions = (rule: PermissionRuleV2, conditions?: Record<string, unknown>) =>
+    conditions === undefined ? rule : { ...rule, conditions };
+  for (const rule of rules) {
+    if (rule.subject !== ProjectPermissionSub.Secrets) {
+      out.push(withConditions({ subject: rule.subject, action: [...rule.action] }, rule.conditions));
+      continue;
+    }
+    const actions = [...rule.action];
+    const secretActions = actions.includes("read") && !actions.includes("readValue") ? [...actions, "readValue"] : actions;
+    out.push(withConditions({ subject: ProjectPermissionSub.Secrets, action: secretActions }, rule.conditions));
+    out.push(withConditions({ subject: ProjectPermissionSub.SecretImports, action: actions }, rule.conditions));
+    const folderActions = actions.filter((action) => action !== "read");
+    if (!hasFolderRule && folderActions.length > 0) {
+      out.push(withConditions({ subject: ProjectPermissionSub.SecretFolders, action: folderActions }, rule.conditions));
+    }
+    const dynamic = [...new Set(actions.flatMap((action) => V1_TO_DYNAMIC_SECRET[action] ?? []))];
+    if (dynamic.length > 0) {
+      out.push(withConditions({ subject: ProjectPermissionSub.DynamicSecrets, action: dynamic }, rule.conditions));
+    }
+  }
+  return out;
+}
+
+/** The v1 response hides the rules v1 has no words for. */
+export function v1VisibleRules(rules: readonly PermissionRuleV2[]): PermissionRuleV2[] {
+  return rules.filter(
+    (rule) => rule.subject !== ProjectPermissionSub.DynamicSecrets && rule.subject !== ProjectPermissionSub.SecretImports,
+  );
+}

@@ -64,6 +64,9 @@ export function createPermissionService({ db }: { db: Executor }) {
       else if (isBuiltInProjectRole(role.slug)) rules.push(...BUILT_IN_PROJECT_ROLE_RULES[role.slug]);
       else throw new NotFoundError(`Project role '${role.slug}' not found`);
     }
+    for (const privilege of access.privileges) {
+      if (isGrantActive(privilege, now)) rules.push(...customRoleRules(privilege.customRules ?? []));
+    }
     return {
       ...abilityFor(rules),
       projectId: access.project.id,

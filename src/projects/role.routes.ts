@@ -2,19 +2,31 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { MembershipService } from "./membership.service.js";
 import { ProjectIdParamsSchema } from "./project.schemas.js";
-import { CreateMembershipBodySchema, CreateRoleBodySchema, MembershipParamsSchema, MembershipSchema, RoleSchema } from "./role.schemas.js";
+import { CreatePrivilegeBodySchema, PrivilegeSchema } from "./privilege.schemas.js";
+import type { PrivilegeService } from "./privilege.service.js";
+import {
+  CreateMembershipBodySchema,
+  CreateRoleBodySchema,
+  CreateRoleV1BodySchema,
+  MembershipParamsSchema,
+  MembershipSchema,
+  ProjectSlugParamsSchema,
+  RoleSchema,
+} from "./role.schemas.js";
 import type { RoleService } from "./role.service.js";
 
-// Custom roles and identity memberships of a project (auth-and-permissions.md §C.6, §C.7).
+// Custom roles, identity memberships and additional privileges (auth-and-permissions.md §C.6–C.8).
 
 const security = [{ bearerAuth: [] }];
 
 export function roleRoutes({
   roleService,
   membershipService,
+  privilegeService,
 }: {
   roleService: RoleService;
   membershipService: MembershipService;
+  privilegeService: PrivilegeService;
 }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -52,6 +64,35 @@ export function roleRoutes({
           request.body,
         ),
       }),
+    );
+
+    app.post(
+      "/api/v1/workspace/:projectSlug/roles",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["roles"],
+          security,
+          params: ProjectSlugParamsSchema,
+          body: CreateRoleV1BodySchema,
+          response: { 200: z.object({ role: RoleSchema }) },
+        },
+      },
+      async (request) => ({ role: await roleService.createRoleV1(request.actor, request.params.projectSlug, request.body) }),
+    );
+
+    app.post(
+      "/api/v2/identity-project-additional-privilege",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["roles"],
+          security,
+          body: CreatePrivilegeBodySchema,
+          response: { 200: z.object({ privilege: PrivilegeSchema }) },
+        },
+      },
+      async (request) => ({ privilege: await privilegeService.createPrivilege(request.actor, request.body) }),
     );
   };
 }

@@ -1,19 +1,26 @@
 import { z } from "zod";
 import { RESERVED_PROJECT_ROLE_SLUGS } from "../permissions/actions.js";
-import { PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
+import { PermissionRuleResponseSchema, PermissionRuleV1Schema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
 import { slugSchema } from "./project.schemas.js";
 
 // Custom project roles (auth-and-permissions.md §C.7) and identity memberships (§C.6).
 
+const RoleSlugSchema = slugSchema({ max: 64 }).refine((slug) => !(RESERVED_PROJECT_ROLE_SLUGS as readonly string[]).includes(slug), {
+  message: "Please choose a different slug, the slug you have entered is reserved",
+});
+
 export const CreateRoleBodySchema = z.object({
-  slug: slugSchema({ max: 64 }).refine((slug) => !(RESERVED_PROJECT_ROLE_SLUGS as readonly string[]).includes(slug), {
-    message: "Please choose a different slug, the slug you have entered is reserved",
-  }),
+  slug: RoleSlugSchema,
   name: z.string().trim().min(1),
   description: z.string().trim().nullish(),
   permissions: z.array(PermissionRuleV2Schema),
 });
 export type CreateRoleBody = z.infer<typeof CreateRoleBodySchema>;
+
+/** v1 (legacy) roles: POST /api/v1/workspace/:projectSlug/roles. */
+export const CreateRoleV1BodySchema = CreateRoleBodySchema.extend({ permissions: z.array(PermissionRuleV1Schema) });
+export type CreateRoleV1Body = z.infer<typeof CreateRoleV1BodySchema>;
+export const ProjectSlugParamsSchema = z.object({ projectSlug: z.string().trim() });
 
 export const RoleSchema = z.object({
   id: z.string(),

@@ -1,0 +1,39 @@
+import { z } from "zod";
+import { PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
+import { slugSchema } from "./project.schemas.js";
+
+// POST /api/v2/identity-project-additional-privilege (auth-and-permissions.md §C.8).
+
+export const CreatePrivilegeBodySchema = z.object({
+  identityId: z.string().trim(),
+  projectId: z.string().trim(),
+  slug: slugSchema({ min: 1, max: 60 }).optional(),
+  permissions: z.array(PermissionRuleV2Schema),
+  type: z
+    .discriminatedUnion("isTemporary", [
+      z.object({ isTemporary: z.literal(false) }),
+      z.object({
+        isTemporary: z.literal(true),
+        temporaryMode: z.literal("relative"),
+        temporaryRange: z.string().trim().min(1),
+        temporaryAccessStartTime: z.iso.datetime(),
+      }),
+    ])
+    .default({ isTemporary: false }),
+});
+export type CreatePrivilegeBody = z.infer<typeof CreatePrivilegeBodySchema>;
+
+export const PrivilegeSchema = z.object({
+  id: z.string(),
+  slug: z.string(),
+  identityId: z.string(),
+  projectId: z.string(),
+  permissions: z.array(PermissionRuleResponseSchema),
+  isTemporary: z.boolean(),
+  temporaryMode: z.string().nullable(),
+  temporaryRange: z.string().nullable(),
+  temporaryAccessStartTime: z.date().nullable(),
+  temporaryAccessEndTime: z.date().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});

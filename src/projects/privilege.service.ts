@@ -1,0 +1,113 @@
+import { randomBytes } from "node:crypto";
+import ms from "ms";
+import type { Actor } from "../auth/actor.js";
+import type { Db } from "../db/database.js";
+import { isUniqueViolation } from "../db/pg-errors.js";
+import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
+import { customRoleRules, missingPermissions } from "../permissions/ability.js";
+import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
+import type { PermissionRuleV2 } from "../permissions/permission.schemas.js";
+import type { PermissionService } from "../permissions/permission.service.js";
+import type { CreatePrivilegeBody } from "./privilege.schemas.js";
+
+// Additional privileges of an identity in a project (auth-and-permissions.md §C.8).
+
+// Infisical's response schema for privileges predates these subjects and drops their rules.
+const HIDDEN_IN_RESPONSE = new Set<string>([
+  ProjectPermissionSub.DynamicSecrets,
+  ProjectPermissionSub.SecretImports,
+  ProjectPermissionSub.SecretFolders,
+]);
+
+export type Privilege = {
+  id: string;
+  slug: string;
+  identityId: string;
+  projectId: string;
+  permissions: PermissionRuleV2[];
+  isTemporary: boolean;
+  temporaryMode: string | null;
+  temporaryRange: string | null;
+  temporaryAccessStartTime: Date | null;
+  temporaryAccessEndTime: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+};
+
+export function createPrivilegeService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
+  async function createPrivilege(actor: Actor, body: CreatePrivilegeBody): Promise<Privilege> {
+    const membership =
+      isUuid(body.projectId) && isUuid(body.identityId)
+        ? await db
+            .selectFrom("identity_project_memberships")
+            .select("id")
+            .where("project_id", "=", body.projectId)
+            .where("identity_id", "=", body.identityId)
+            .executeTakeFirst()
+        : undefined;
+    if (!membership) throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
+    const permission = await permissionService.getProjectPermission(actor, body.projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Edit, ProjectPermissionSub.Identity);
+    const rules = body.permissions as PermissionRuleV2[];
+    if (!permission.isProjectAdmin) {
+      const missing = missingPermissions(permission, customRoleRules(rules));
+      if (missing.length > 0) {
+        throw new PermissionBoundaryError(
+          "Failed to update more privileged identity. Actor privilege level is not high enough to perform this action",
+          { details: { missingPermissions: missing } },
+        );
+      }
+    }
+    let window: { start: Date; end: Date } | undefined;
+    if (body.type.isTemporary) {
+      const duration = ms(body.type.temporaryRange as ms.StringValue);
+      if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
+        throw new BadRequestError("Temporary privilege must have access start time and range");
+      }
+      const start = new Date(body.type.temporaryAccessStartTime);
+      window = { start, end: new Date(start.getTime() + duration) };
+    }
+    const slug = body.slug ?? `privilege-${randomBytes(4).toString("hex")}`;
+    let row;
+    try {
+      row = await db
+        .insertInto("identity_project_additional_privileges")
+        .values({
+          membership_id: membership.id,
+          slug,
+          permissions: JSON.stringify(rules),
+          is_temporary: window !== undefined,
+          temporary_mode: window ? "relative" : null,
+          temporary_range: window && body.type.isTemporary ? body.type.temporaryRange : null,
+          temporary_access_start_time: window?.start ?? null,
+          temporary_access_end_time: window?.end ?? null,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+    } catch (err) {
+      if (isUniqueViolation(err, "identity_project_additional_privileges_membership_slug_unique")) {
+        throw new BadRequestError("Additional privilege of provided slug exist");
+      }
+      throw err;
+    }
+    return {
+      id: row.id,
+      slug: row.slug,
+      identityId: body.identityId,
+      projectId: body.projectId,
+      permissions: rules.filter((rule) => !HIDDEN_IN_RESPONSE.has(rule.subject)),
+      isTemporary: row.is_temporary,
+      temporaryMode: row.temporary_mode,
+      temporaryRange: row.temporary_range,
+      temporaryAccessStartTime: row.temporary_access_start_time,
+      temporaryAccessEndTime: row.temporary_access_end_time,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    };
+  }
+
+  return { createPrivilege };
+}
+
+export type PrivilegeService = ReturnType<typeof createPrivilegeService>;
