@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
 import { clientIp } from "../http/request-context.js";
 import type { AuthService } from "./auth.service.js";
 import { AccessTokenBodySchema, LoginBodySchema, TokenGrantSchema } from "./universal-auth.schemas.js";
 import type { UniversalAuthService } from "./universal-auth.service.js";
-import { z } from "zod";
 
 // Public token routes: Universal Auth login, renew, revoke (auth-and-permissions.md §A.6.3–A.6.5).
 

@@ -1,6 +1,7 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TrustedIp } from "../db/tables/common.js";
+import type { IdentityUaClientSecretsTable, IdentityUniversalAuthsTable } from "../db/tables/identity.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 
@@ -42,7 +43,7 @@ export type ClientSecret = {
 
 const parseJson = <T>(value: unknown): T => (typeof value === "string" ? JSON.parse(value) : value) as T;
 
-const toUniversalAuth = (row: any): UniversalAuth => ({
+const toUniversalAuth = (row: Selectable<IdentityUniversalAuthsTable>): UniversalAuth => ({
   id: row.id,
   identityId: row.identity_id,
   clientId: row.client_id,
@@ -60,7 +61,7 @@ const toUniversalAuth = (row: any): UniversalAuth => ({
   updatedAt: row.updated_at,
 });
 
-const toClientSecret = (row: any): ClientSecret => ({
+const toClientSecret = (row: Selectable<IdentityUaClientSecretsTable>): ClientSecret => ({
   id: row.id,
   identityUAId: row.identity_ua_id,
   description: row.description,
