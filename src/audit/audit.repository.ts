@@ -35,7 +35,9 @@ export async function listAuditLogs(db: Executor, filter: AuditLogFilter): Promi
     .selectAll()
     .where("org_id", "=", filter.orgId)
     .where("created_at", ">=", filter.startDate)
-    .where("created_at", "<", filter.endDate);
+    .where("created_at", "<", filter.endDate)
+    // Past its retention a row is gone for readers, whether or not it has been pruned yet.
+    .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", sql<Date>`now()`)]));
   if (filter.projectId) query = query.where("project_id", "=", filter.projectId);
   if (filter.actorType) query = query.where("actor", "=", filter.actorType);
   if (filter.actorId) query = query.where(sql<boolean>`actor_metadata @> ${JSON.stringify({ userId: filter.actorId })}::jsonb`);

@@ -20,7 +20,8 @@ import type {
   Locator,
   UpdateDynamicSecretInput,
 } from "./dynamic-secret.types.js";
-import { diffUpdatedFields, isPlainObject, jsonEqual, mergeInputs, type Inputs, type MetadataEntry } from "./patch.js";
+import { createKeyedQueue } from "./keyed-queue.js";
+import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInputs, type Inputs, type MetadataEntry } from "./patch.js";
 
 const SUBJECT = ProjectPermissionSub.DynamicSecrets;
 /** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
@@ -101,26 +102,6 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     return found;
   }
 
-  /** D20: gateways are not supported; the messages are Infisical's. */
-  function rejectGateways(inputs: unknown): void {
-    if (!isPlainObject(inputs)) return;
-    const { gatewayId, gatewayPoolId } = inputs;
-    if (gatewayId && gatewayPoolId) throw new BadRequestError("Cannot specify both a gateway and a gateway pool");
-    if (gatewayId != null) throw new NotFoundError(`Gateway with ID ${String(gatewayId)} not found`);
-    if (gatewayPoolId != null) throw new NotFoundError(`Gateway pool with ID ${String(gatewayPoolId)} not found`);
-  }
-
-  /**
-   * Merged, validated inputs of a PATCH against some stored inputs. Without `inputs` in the patch
-   * nothing is parsed, so stored inputs an older schema accepted never block an edit (D13).
-   */
-  function planInputs(type: string, stored: Inputs, patch: Inputs | undefined): { inputs: Inputs; changed: boolean } {
-    if (patch === undefined) return { inputs: stored, changed: false };
-    const merged = providers.restoreOmittedSecretFields(type, stored, mergeInputs(stored, patch), patch);
-    const parsed = providers.parseInputs(type, merged, []) as Inputs;
-    return { inputs: parsed, changed: !jsonEqual(parsed, stored) };
-  }
-
   function decryptInputs(cipher: ProjectCipher, secret: DynamicSecret): Inputs {
     const value = cipher.decryptJson(secret.encryptedInput);
     if (!isPlainObject(value)) throw new Error(`Stored inputs of dynamic secret ${secret.id} are not an object`);
@@ -146,7 +127,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     });
     const folder = await resolveFolder(project.id, input.environmentSlug, input.path);
     const type = input.provider.type;
-    rejectGateways(input.provider.inputs);
+    assertNoGateways(input.provider.inputs);
     const inputs = providers.parseInputs(type, input.provider.inputs, ["provider", "inputs"]) as Inputs;
     const maxTTL = input.maxTTL ?? null;
     assertDefaultWithinMax(input.defaultTTL, maxTTL);
@@ -222,7 +203,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     if (patch.metadata !== undefined) permission.assertCan(Action.EditRootCredential, SUBJECT, fields(patch.metadata));
     assertIfMatch(input.ifMatch, secret.version);
     assertNotDeleting(secret);
-    rejectGateways(patch.inputs);
+    assertNoGateways(patch.inputs);
     const cipher = await deps.kms.forProject(project.id);
     const newName = patch.newName === secret.name ? undefined : patch.newName; // D4: same name is a no-op
 
@@ -230,7 +211,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       // The latest committed row: with the queue, no other inputs change of this process is in flight.
       const current = patch.inputs === undefined ? secret : await repo.findDynamicSecretById(db, secret.id);
       if (!current || current.name !== input.name) throw secretNotFound(input.name, folder.path);
-      const tested = planInputs(current.type, decryptInputs(cipher, current), patch.inputs);
+      const tested = planInputs(providers, current.type, decryptInputs(cipher, current), patch.inputs);
       assertDefaultWithinMax(patch.defaultTTL ?? current.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : current.maxTTL);
       if (tested.changed) await provider(current.type).validateConnection(tested.inputs, deps.providerContext);
 
@@ -244,7 +225,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
         const before = decryptInputs(cipher, locked);
         let plan = tested;
         if (locked.version !== current.version) {
-          plan = planInputs(locked.type, before, patch.inputs);
+          plan = planInputs(providers, locked.type, before, patch.inputs);
           if (plan.changed && !jsonEqual(plan.inputs, tested.inputs)) throw new StaleMergeError();
           assertDefaultWithinMax(patch.defaultTTL ?? locked.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : locked.maxTTL);
         }
@@ -369,22 +350,5 @@ function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: stri
     environment: locator.environmentSlug,
     secretPath: locator.path,
     projectId,
-  };
-}
-
-/** Runs tasks with the same key one after another (in this process); different keys in parallel. */
-function createKeyedQueue() {
-  const tails = new Map<string, Promise<unknown>>();
-  return {
-    run<T>(key: string, task: () => Promise<T>): Promise<T> {
-      const previous = tails.get(key) ?? Promise.resolve();
-      const result = previous.then(task, task);
-      const tail = result.catch(() => undefined);
-      tails.set(key, tail);
-      void tail.then(() => {
-        if (tails.get(key) === tail) tails.delete(key);
-      });
-      return result;
-    },
   };
 }

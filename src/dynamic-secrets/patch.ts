@@ -1,3 +1,6 @@
+import { BadRequestError, NotFoundError } from "../lib/errors.js";
+import type { ProviderRegistry } from "./providers/index.js";
+
 // Pure pieces of the PATCH: merging inputs, comparing them, listing changed fields.
 
 export type Inputs = Record<string, unknown>;
@@ -72,4 +75,33 @@ export function diffUpdatedFields(before: DiffSide, after: DiffSide): string[] {
 /** Removes one trailing slash, except from the root path (Infisical's removeTrailingSlash). */
 export function removeTrailingSlash(path: string): string {
   return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/** D20: gateways are not supported; the messages are Infisical's. */
+export function assertNoGateways(inputs: unknown): void {
+  if (!isPlainObject(inputs)) return;
+  const { gatewayId, gatewayPoolId } = inputs;
+  if (gatewayId && gatewayPoolId) throw new BadRequestError("Cannot specify both a gateway and a gateway pool");
+  if (gatewayId != null) throw new NotFoundError(`Gateway with ID ${String(gatewayId)} not found`);
+  if (gatewayPoolId != null) throw new NotFoundError(`Gateway pool with ID ${String(gatewayPoolId)} not found`);
+}
+
+export type InputsPlan = { inputs: Inputs; changed: boolean };
+
+/**
+ * The inputs a PATCH would store, given some stored inputs: shallow merge, omitted secret fields
+ * restored, then the provider's schema (422) and static checks (400). Without `inputs` in the
+ * patch nothing is parsed, so stored inputs an older schema accepted never block an edit (D13).
+ * `changed` decides whether a connection test is needed (D17) and whether the ciphertext is rewritten.
+ */
+export function planInputs(
+  providers: Pick<ProviderRegistry, "restoreOmittedSecretFields" | "parseInputs">,
+  type: string,
+  stored: Inputs,
+  patch: Inputs | undefined,
+): InputsPlan {
+  if (patch === undefined) return { inputs: stored, changed: false };
+  const merged = providers.restoreOmittedSecretFields(type, stored, mergeInputs(stored, patch), patch);
+  const parsed = providers.parseInputs(type, merged, []) as Inputs;
+  return { inputs: parsed, changed: !jsonEqual(parsed, stored) };
 }

@@ -1,6 +1,11 @@
 import { describe, expect, test } from "vitest";
 import { UpdateDynamicSecretBodySchema } from "../../src/dynamic-secrets/dynamic-secret.schemas.js";
+import { createKeyedQueue } from "../../src/dynamic-secrets/keyed-queue.js";
+import { createBuiltinProviderRegistry } from "../../src/dynamic-secrets/providers/index.js";
+import { ValidationError } from "../../src/lib/errors.js";
 import {
+  assertNoGateways,
+  planInputs,
   canonicalJson,
   changedInputPaths,
   diffUpdatedFields,
@@ -188,5 +193,69 @@ describe("PATCH body schema", () => {
       { key: "k", value: "v" },
       { key: "k", value: "" },
     ]);
+  });
+});
+
+describe("planInputs", () => {
+  const registry = createBuiltinProviderRegistry();
+  const stored = { configType: "manual", secret: "JBSWY3DPEHPK3PXP" };
+
+  test("no inputs in the patch: nothing parsed, nothing changed (D13)", () => {
+    const legacy = { configType: "legacy-shape" };
+    expect(planInputs(registry, "totp", legacy, undefined)).toEqual({ inputs: legacy, changed: false });
+  });
+
+  test("the same values: validated, unchanged (no connection test, D17)", () => {
+    expect(planInputs(registry, "totp", stored, { secret: "JBSW Y3DP EHPK 3PXP" })).toEqual({ inputs: stored, changed: false });
+  });
+
+  test("a new value: merged, parsed (unknown keys stripped), changed", () => {
+    expect(planInputs(registry, "totp", stored, { digits: 8, junk: 1 })).toEqual({ inputs: { ...stored, digits: 8 }, changed: true });
+  });
+
+  test("an invalid merge is a 422 with paths relative to the inputs", () => {
+    expect(() => planInputs(registry, "totp", stored, { secret: "  " })).toThrow(ValidationError);
+    try {
+      planInputs(registry, "totp", stored, { secret: "  " });
+    } catch (err) {
+      expect((err as ValidationError).issues).toEqual([expect.objectContaining({ path: ["secret"] })]);
+    }
+  });
+});
+
+describe("assertNoGateways (D20)", () => {
+  test.each([
+    [{}, undefined],
+    [{ gatewayId: null, gatewayPoolId: null }, undefined],
+    [{ gatewayId: "g", gatewayPoolId: "p" }, "Cannot specify both a gateway and a gateway pool"],
+    [{ gatewayId: "g" }, "Gateway with ID g not found"],
+    [{ gatewayPoolId: "p" }, "Gateway pool with ID p not found"],
+  ])("%j → %s", (inputs, message) => {
+    if (message) expect(() => assertNoGateways(inputs)).toThrow(message);
+    else expect(() => assertNoGateways(inputs)).not.toThrow();
+  });
+});
+
+describe("keyed queue", () => {
+  test("same key runs one at a time in order, other keys in parallel, failures do not block", async () => {
+    const queue = createKeyedQueue();
+    const events: string[] = [];
+    const task = (name: string, ms: number, fail = false) => async () => {
+      events.push(`start ${name}`);
+      await new Promise((r) => setTimeout(r, ms));
+      events.push(`end ${name}`);
+      if (fail) throw new Error(name);
+      return name;
+    };
+    const results = await Promise.allSettled([
+      queue.run("a", task("a1", 10, true)),
+      queue.run("a", task("a2", 1)),
+      queue.run("b", task("b1", 1)),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["rejected", "fulfilled", "fulfilled"]);
+    expect(events.indexOf("end a1")).toBeLessThan(events.indexOf("start a2"));
+    expect(events.indexOf("start b1")).toBeLessThan(events.indexOf("end a1"));
+    await new Promise((r) => setTimeout(r, 0));
+    expect(queue.size).toBe(0);
   });
 });

@@ -101,13 +101,20 @@ describe("listing", () => {
   });
 
   test("without projectId: the organization's logs, for an org member with audit-logs:read", async () => {
-    const res = await listLogs("eventType=create-dynamic-secret");
-    expect(res.json().auditLogs).toHaveLength(2);
+    const res = await listLogs("eventType=create-dynamic-secret,update-dynamic-secret");
+    expect(res.json().auditLogs).toHaveLength(4);
   });
 
   test("dates: a window in the past finds nothing; the defaults start at last midnight UTC", async () => {
     const res = await listLogs(`startDate=2020-01-01T00:00:00Z&endDate=2020-02-01T00:00:00Z`);
     expect(res.json()).toEqual({ auditLogs: [] });
+  });
+
+  test("rows past their retention are not listed", async () => {
+    const before = (await listLogs(`projectId=${f.project.id}&eventType=create-dynamic-secret`)).json().auditLogs;
+    await t.testDb.db.updateTable("audit_logs").set({ expires_at: new Date(Date.now() - 1000) }).where("id", "=", before[0].id).execute();
+    const after = (await listLogs(`projectId=${f.project.id}&eventType=create-dynamic-secret`)).json().auditLogs;
+    expect(after.map((l: { id: string }) => l.id)).toEqual(before.slice(1).map((l: { id: string }) => l.id));
   });
 
   test("another organization sees none of these rows", async () => {
