@@ -44,6 +44,25 @@ describe("token errors", () => {
     expect(response.json()).toEqual(envelope(401, "UnauthorizedError", "Token missing"));
   });
 
+  test("D14 auth runs before body parsing: malformed JSON, wrong content type", async () => {
+    const malformed = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/folders",
+      headers: { "content-type": "application/json" },
+      payload: "{not json",
+    });
+    expect(malformed.json()).toEqual(envelope(401, "UnauthorizedError", "Token missing"));
+    const text = await t.app.inject({ method: "POST", url: "/api/v1/folders", headers: { "content-type": "text/plain" }, payload: "x" });
+    expect(text.json()).toEqual(envelope(401, "UnauthorizedError", "Token missing"));
+    const withToken = await t.app.inject({
+      method: "POST",
+      url: "/api/v1/folders",
+      headers: { ...bearer(admin.token), "content-type": "application/json" },
+      payload: "{not json",
+    });
+    expect(withToken.statusCode).toBe(400);
+  });
+
   test.each([
     ["Bearer", "jwt must be provided"],
     ["Bearer ", "jwt must be provided"],
