@@ -55,7 +55,18 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
     });
   }
 
-  return { resolveFolderByPath, createFolder };
+  /** The folders directly under `path`; none when the path does not exist (Infisical parity). */
+  async function listFolders(actor: Actor, input: { projectId: string; environment: string; path: string }): Promise<Folder[]> {
+    const permission = await permissionService.getProjectPermission(actor, input.projectId);
+    const path = normalizeSecretPath(input.path);
+    permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
+    const segments = pathSegments(path);
+    const walked = await projects.walkFolderPath(input.projectId, input.environment, segments);
+    if (!walked || walked.depth !== segments.length) return [];
+    return projects.listChildFolders(walked.folderId);
+  }
+
+  return { resolveFolderByPath, createFolder, listFolders };
 }
 
 export type FolderService = ReturnType<typeof createFolderService>;

@@ -257,6 +257,11 @@ export function createProjectRepository(db: Executor) {
       return row.id;
     },
 
+    async listChildFolders(parentId: string): Promise<Folder[]> {
+      const rows = await db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId).orderBy("name").execute();
+      return rows.map(toFolder);
+    },
+
     async insertFolder(
       input: { envId: string; parentId: string; name: string; description: string | null },
       parentPath: string,

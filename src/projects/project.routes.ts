@@ -7,6 +7,7 @@ import {
   CreateFolderBodySchema,
   CreateProjectBodySchema,
   FolderSchema,
+  ListFoldersQuerySchema,
   ProjectIdParamsSchema,
   ProjectSchema,
 } from "./project.schemas.js";
@@ -78,6 +79,26 @@ export function projectRoutes({
           name: request.body.name,
           path: request.body.path ?? request.body.directory ?? "/",
           description: request.body.description ?? null,
+        }),
+      }),
+    );
+
+    app.get(
+      "/api/v1/folders",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["folders"],
+          security,
+          querystring: ListFoldersQuerySchema,
+          response: { 200: z.object({ folders: z.array(FolderSchema) }) },
+        },
+      },
+      async (request) => ({
+        folders: await folderService.listFolders(request.actor, {
+          projectId: request.query.workspaceId,
+          environment: request.query.environment,
+          path: request.query.path ?? request.query.directory ?? "/",
         }),
       }),
     );

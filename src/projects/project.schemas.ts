@@ -89,6 +89,14 @@ export const CreateFolderBodySchema = z.object({
 });
 export type CreateFolderBody = z.infer<typeof CreateFolderBodySchema>;
 
+export const ListFoldersQuerySchema = z.object({
+  workspaceId: z.string().trim(),
+  environment: z.string().trim(),
+  path: z.string().trim().optional(),
+  /** Legacy alias of `path`. */
+  directory: z.string().trim().optional(),
+});
+
 export const FolderSchema = z.object({
   id: z.string(),
   name: z.string(),

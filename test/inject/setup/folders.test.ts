@@ -132,3 +132,40 @@ describe("resolveFolderByPath", () => {
     await expect(t.container.folderService.resolveFolderByPath(projectId, "prod", "/deep/er/est")).rejects.toMatchObject({ status: 404 });
   });
 });
+
+describe("GET /api/v1/folders", () => {
+  test("lists the direct children of a path; an unknown path lists nothing", async () => {
+    await createFolder(t.app, admin.token, { projectId, environment: "staging", path: "/list", name: "b" });
+    await createFolder(t.app, admin.token, { projectId, environment: "staging", path: "/list", name: "a" });
+    await createFolder(t.app, admin.token, { projectId, environment: "staging", path: "/list/a", name: "deeper" });
+    const response = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/folders?workspaceId=${projectId}&environment=staging&path=/list`,
+      headers: bearer(admin.token),
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().folders.map((f: { name: string }) => f.name)).toEqual(["a", "b"]);
+    const none = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/folders?workspaceId=${projectId}&environment=staging&path=/nowhere`,
+      headers: bearer(admin.token),
+    });
+    expect(none.json()).toEqual({ folders: [] });
+  });
+
+  test("needs read on secret-folders", async () => {
+    const outsider = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, projectId, roles: ["no-access"] });
+    const response = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/folders?workspaceId=${projectId}&environment=dev`,
+      headers: bearer(outsider.token),
+    });
+    expect(response.json()).toEqual({
+      reqId: expect.any(String),
+      statusCode: 403,
+      message: "You are not allowed to read on secret-folders",
+      details: [],
+      error: "PermissionDenied",
+    });
+  });
+});
