@@ -20,14 +20,20 @@ const TAGS = ["Dynamic Secrets"];
 const { 400: e400, 401: e401, 403: e403, 404: e404, 422: e422, 500: e500 } = ErrorResponseSchemas;
 const ERRORS = { 400: e400, 401: e401, 403: e403, 404: e404, 422: e422, 500: e500 };
 
-/** D3: `If-Match: "<version>"` (weak or bare forms accepted); anything unparsable never matches. */
+/**
+ * D3: `If-Match: "<version>"` — a list of entity tags, weak (`W/"3"`) or bare forms accepted, or `*`.
+ * Tags that are not versions never match.
+ */
 export function parseIfMatch(header: string | string[] | undefined): UpdateDynamicSecretInput["ifMatch"] {
-  const value = Array.isArray(header) ? header[0] : header;
+  const value = Array.isArray(header) ? header.join(",") : header;
   if (value === undefined) return undefined;
-  const trimmed = value.trim();
-  if (trimmed === "*") return "*";
-  const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(trimmed);
-  return match ? Number(match[1]) : "invalid";
+  if (value.trim() === "*") return "*";
+  const versions: number[] = [];
+  for (const tag of value.split(",")) {
+    const match = /^(?:W\/)?"?(\d{1,9})"?$/.exec(tag.trim());
+    if (match) versions.push(Number(match[1]));
+  }
+  return versions;
 }
 
 export function dynamicSecretRoutes({

@@ -109,7 +109,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   }
 
   function assertIfMatch(ifMatch: UpdateDynamicSecretInput["ifMatch"], version: number): void {
-    if (ifMatch === undefined || ifMatch === "*" || ifMatch === version) return;
+    if (ifMatch === undefined || ifMatch === "*" || ifMatch.includes(version)) return;
     throw new PreconditionFailedError(`The dynamic secret is at version ${version}; If-Match names another version`);
   }
 

@@ -62,8 +62,8 @@ export type UpdateDynamicSecretInput = Caller &
   Locator & {
     name: string;
     patch: DynamicSecretPatch;
-    /** D3: the version an If-Match header named; undefined without the header. */
-    ifMatch?: number | "*" | "invalid";
+    /** D3: the versions an If-Match header names (empty: none parseable), "*", or undefined without the header. */
+    ifMatch?: number[] | "*";
   };
 
 export type GetDynamicSecretInput = Caller & Locator & { name: string };

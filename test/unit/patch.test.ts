@@ -1,6 +1,7 @@
 import { describe, expect, test } from "vitest";
 import { UpdateDynamicSecretBodySchema } from "../../src/dynamic-secrets/dynamic-secret.schemas.js";
 import { createKeyedQueue } from "../../src/dynamic-secrets/keyed-queue.js";
+import { parseIfMatch } from "../../src/dynamic-secrets/dynamic-secret.routes.js";
 import { createBuiltinProviderRegistry } from "../../src/dynamic-secrets/providers/index.js";
 import { ValidationError } from "../../src/lib/errors.js";
 import {
@@ -258,4 +259,17 @@ describe("keyed queue", () => {
     await new Promise((r) => setTimeout(r, 0));
     expect(queue.size).toBe(0);
   });
+});
+
+test.each([
+  [undefined, undefined],
+  ['"3"', [3]],
+  ["W/\"3\"", [3]],
+  ["3", [3]],
+  ['"1", "2"', [1, 2]],
+  [" * ", "*"],
+  ["garbage", []],
+  [["\"4\"", "\"5\""], [4, 5]],
+])("parseIfMatch(%j) = %j", (header, parsed) => {
+  expect(parseIfMatch(header as string | string[] | undefined)).toEqual(parsed);
 });
