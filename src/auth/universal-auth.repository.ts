@@ -109,6 +109,37 @@ export function createUniversalAuthRepository(db: Executor) {
       }
     },
 
+    async update(uaId: string, patch: Partial<UniversalAuthConfig>): Promise<UniversalAuth> {
+      const row = await db
+        .updateTable("identity_universal_auths")
+        .set({
+          access_token_ttl: patch.accessTokenTTL,
+          access_token_max_ttl: patch.accessTokenMaxTTL,
+          access_token_num_uses_limit: patch.accessTokenNumUsesLimit,
+          access_token_period: patch.accessTokenPeriod,
+          client_secret_trusted_ips: patch.clientSecretTrustedIps && JSON.stringify(patch.clientSecretTrustedIps),
+          access_token_trusted_ips: patch.accessTokenTrustedIps && JSON.stringify(patch.accessTokenTrustedIps),
+          lockout_enabled: patch.lockoutEnabled,
+          lockout_threshold: patch.lockoutThreshold,
+          lockout_duration_seconds: patch.lockoutDurationSeconds,
+          lockout_counter_reset_seconds: patch.lockoutCounterResetSeconds,
+        })
+        .where("id", "=", uaId)
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toUniversalAuth(row);
+    },
+
+    /** Removes the configuration (its client secrets cascade) and every token it issued. */
+    async delete(ua: UniversalAuth): Promise<void> {
+      await db
+        .deleteFrom("identity_access_tokens")
+        .where("identity_id", "=", ua.identityId)
+        .where("auth_method", "=", "universal-auth")
+        .execute();
+      await db.deleteFrom("identity_universal_auths").where("id", "=", ua.id).execute();
+    },
+
     async findByIdentity(identityId: string): Promise<UniversalAuth | undefined> {
       const row = await db.selectFrom("identity_universal_auths").selectAll().where("identity_id", "=", identityId).executeTakeFirst();
       return row ? toUniversalAuth(row) : undefined;

@@ -7,6 +7,7 @@ import {
   CreateClientSecretBodySchema,
   IdentityIdParamsSchema,
   UniversalAuthSchema,
+  UpdateUniversalAuthBodySchema,
 } from "./universal-auth.schemas.js";
 import type { UniversalAuthService } from "./universal-auth.service.js";
 
@@ -31,6 +32,31 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
       async (request) => ({
         identityUniversalAuth: await universalAuthService.attach(request.actor, request.params.identityId, request.body),
       }),
+    );
+
+    const uaResponse = { 200: z.object({ identityUniversalAuth: UniversalAuthSchema }) };
+
+    app.get(
+      "/api/v1/auth/universal-auth/identities/:identityId",
+      { config: { auth: true }, schema: { tags: ["universal-auth"], security, params: IdentityIdParamsSchema, response: uaResponse } },
+      async (request) => ({ identityUniversalAuth: await universalAuthService.get(request.actor, request.params.identityId) }),
+    );
+
+    app.patch(
+      "/api/v1/auth/universal-auth/identities/:identityId",
+      {
+        config: { auth: true },
+        schema: { tags: ["universal-auth"], security, params: IdentityIdParamsSchema, body: UpdateUniversalAuthBodySchema, response: uaResponse },
+      },
+      async (request) => ({
+        identityUniversalAuth: await universalAuthService.update(request.actor, request.params.identityId, request.body),
+      }),
+    );
+
+    app.delete(
+      "/api/v1/auth/universal-auth/identities/:identityId",
+      { config: { auth: true }, schema: { tags: ["universal-auth"], security, params: IdentityIdParamsSchema, response: uaResponse } },
+      async (request) => ({ identityUniversalAuth: await universalAuthService.remove(request.actor, request.params.identityId) }),
     );
 
     app.post(

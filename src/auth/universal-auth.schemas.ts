@@ -10,23 +10,40 @@ const DEFAULT_IPS = [{ ipAddress: "0.0.0.0/0" }, { ipAddress: "::/0" }];
 
 export const IdentityIdParamsSchema = z.object({ identityId: z.string().trim() });
 
+const UniversalAuthFields = {
+  clientSecretTrustedIps: z.array(TrustedIpInputSchema).min(1),
+  accessTokenTrustedIps: z.array(TrustedIpInputSchema).min(1),
+  accessTokenTTL: z.number().int().min(0).max(MAX_TTL_SECONDS),
+  accessTokenMaxTTL: z.number().int().min(0).max(MAX_TTL_SECONDS),
+  accessTokenNumUsesLimit: z.number().int().min(0),
+  accessTokenPeriod: z.number().int().min(0),
+  lockoutEnabled: z.boolean(),
+  lockoutThreshold: z.number().int().min(1).max(30),
+  lockoutDurationSeconds: z.number().int().min(30).max(86_400),
+  lockoutCounterResetSeconds: z.number().int().min(5).max(3_600),
+};
+
 export const AttachUniversalAuthBodySchema = z
   .object({
-    clientSecretTrustedIps: z.array(TrustedIpInputSchema).min(1).default(DEFAULT_IPS),
-    accessTokenTrustedIps: z.array(TrustedIpInputSchema).min(1).default(DEFAULT_IPS),
-    accessTokenTTL: z.number().int().min(0).max(MAX_TTL_SECONDS).default(2_592_000),
-    accessTokenMaxTTL: z.number().int().min(0).max(MAX_TTL_SECONDS).default(2_592_000),
-    accessTokenNumUsesLimit: z.number().int().min(0).default(0),
-    accessTokenPeriod: z.number().int().min(0).default(0),
-    lockoutEnabled: z.boolean().default(true),
-    lockoutThreshold: z.number().int().min(1).max(30).default(3),
-    lockoutDurationSeconds: z.number().int().min(30).max(86_400).default(300),
-    lockoutCounterResetSeconds: z.number().int().min(5).max(3_600).default(30),
+    clientSecretTrustedIps: UniversalAuthFields.clientSecretTrustedIps.default(DEFAULT_IPS),
+    accessTokenTrustedIps: UniversalAuthFields.accessTokenTrustedIps.default(DEFAULT_IPS),
+    accessTokenTTL: UniversalAuthFields.accessTokenTTL.default(2_592_000),
+    accessTokenMaxTTL: UniversalAuthFields.accessTokenMaxTTL.default(2_592_000),
+    accessTokenNumUsesLimit: UniversalAuthFields.accessTokenNumUsesLimit.default(0),
+    accessTokenPeriod: UniversalAuthFields.accessTokenPeriod.default(0),
+    lockoutEnabled: UniversalAuthFields.lockoutEnabled.default(true),
+    lockoutThreshold: UniversalAuthFields.lockoutThreshold.default(3),
+    lockoutDurationSeconds: UniversalAuthFields.lockoutDurationSeconds.default(300),
+    lockoutCounterResetSeconds: UniversalAuthFields.lockoutCounterResetSeconds.default(30),
   })
   .refine((body) => body.accessTokenTTL <= body.accessTokenMaxTTL, {
     message: "Access Token TTL cannot be greater than Access Token Max TTL.",
   });
 export type AttachUniversalAuthBody = z.infer<typeof AttachUniversalAuthBodySchema>;
+
+/** PATCH: every field optional; absent keeps the stored value. */
+export const UpdateUniversalAuthBodySchema = z.object(UniversalAuthFields).partial();
+export type UpdateUniversalAuthBody = z.infer<typeof UpdateUniversalAuthBodySchema>;
 
 export const UniversalAuthSchema = z.object({
   id: z.string(),

@@ -10,7 +10,7 @@ import type { TokenGrant } from "./auth.service.js";
 import { createIdentityRepository } from "./identity.repository.js";
 import { generateClientSecret, hashSecret, signAccessToken, verifySecret } from "./token.js";
 import { isIpTrusted, parseTrustedIp } from "./trusted-ips.js";
-import type { AttachUniversalAuthBody } from "./universal-auth.schemas.js";
+import type { AttachUniversalAuthBody, UpdateUniversalAuthBody } from "./universal-auth.schemas.js";
 import { createUniversalAuthRepository, type ClientSecret, type UniversalAuth } from "./universal-auth.repository.js";
 
 // Universal Auth: attach to an identity, client secrets, login (auth-and-permissions.md §A.6).
@@ -48,6 +48,34 @@ export function createUniversalAuthService({
       clientSecretTrustedIps: body.clientSecretTrustedIps.map((ip) => parseTrustedIp(ip.ipAddress)),
       accessTokenTrustedIps: body.accessTokenTrustedIps.map((ip) => parseTrustedIp(ip.ipAddress)),
     });
+  }
+
+  async function get(actor: Actor, identityId: string): Promise<UniversalAuth> {
+    const ua = await universalAuthOf(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
+    return ua;
+  }
+
+  async function update(actor: Actor, identityId: string, body: UpdateUniversalAuthBody): Promise<UniversalAuth> {
+    const ua = await universalAuthOf(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Edit, OrgPermissionSubjects.Identity);
+    const ttl = body.accessTokenTTL ?? ua.accessTokenTTL;
+    const maxTtl = body.accessTokenMaxTTL ?? ua.accessTokenMaxTTL;
+    if (maxTtl > 0 && ttl > maxTtl) throw new BadRequestError("Access token TTL cannot be greater than max TTL");
+    if (Object.values(body).every((value) => value === undefined)) return ua;
+    return universalAuths.update(ua.id, {
+      ...body,
+      clientSecretTrustedIps: body.clientSecretTrustedIps?.map((ip) => parseTrustedIp(ip.ipAddress)),
+      accessTokenTrustedIps: body.accessTokenTrustedIps?.map((ip) => parseTrustedIp(ip.ipAddress)),
+    });
+  }
+
+  /** Detaching Universal Auth also ends every token it issued. */
+  async function remove(actor: Actor, identityId: string): Promise<UniversalAuth> {
+    const ua = await universalAuthOf(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.RevokeAuth, OrgPermissionSubjects.Identity);
+    await db.transaction().execute((trx) => createUniversalAuthRepository(trx).delete(ua));
+    return ua;
   }
 
   async function universalAuthOf(actor: Actor, identityId: string): Promise<UniversalAuth> {
@@ -153,7 +181,7 @@ export function createUniversalAuthService({
     };
   }
 
-  return { attach, createClientSecret, revokeClientSecret, login };
+  return { attach, get, update, remove, createClientSecret, revokeClientSecret, login };
 }
 
 export type UniversalAuthService = ReturnType<typeof createUniversalAuthService>;

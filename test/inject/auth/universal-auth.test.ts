@@ -274,3 +274,44 @@ describe("secrets at rest", () => {
     }
   });
 });
+
+describe("GET / PATCH / DELETE Universal Auth", () => {
+  const ua = (method: "GET" | "PATCH" | "DELETE", identityId: string, payload?: object) =>
+    t.app.inject({ method, url: `/api/v1/auth/universal-auth/identities/${identityId}`, headers: bearer(admin.token), ...(payload ? { payload } : {}) });
+
+  test("read, update (absent keeps), TTL rule after the merge", async () => {
+    const s = await identityWithSecret({ accessTokenTTL: 600, accessTokenMaxTTL: 1200 });
+    expect((await ua("GET", s.identityId)).json().identityUniversalAuth).toMatchObject({ clientId: s.clientId, accessTokenTTL: 600 });
+    const patched = await ua("PATCH", s.identityId, { accessTokenTTL: 900, accessTokenTrustedIps: [{ ipAddress: "10.0.0.0/8" }] });
+    expect(patched.statusCode).toBe(200);
+    expect(patched.json().identityUniversalAuth).toMatchObject({
+      accessTokenTTL: 900,
+      accessTokenMaxTTL: 1200,
+      accessTokenTrustedIps: [{ ipAddress: "10.0.0.0", type: "ipv4", prefix: 8 }],
+      lockoutEnabled: true,
+    });
+    expect((await ua("PATCH", s.identityId, { accessTokenTTL: 5000 })).json()).toEqual(
+      envelope(400, "BadRequest", "Access token TTL cannot be greater than max TTL"),
+    );
+    expect((await ua("PATCH", s.identityId, {})).statusCode).toBe(200);
+  });
+
+  test("a changed allow-list applies to existing tokens on their next request", async () => {
+    const m = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, orgRole: "admin" });
+    const create = () => t.app.inject({ method: "GET", url: `/api/v1/auth/universal-auth/identities/${m.identityId}`, headers: bearer(m.token) });
+    expect((await create()).statusCode).toBe(200);
+    await ua("PATCH", m.identityId, { accessTokenTrustedIps: [{ ipAddress: "10.9.9.9" }] });
+    expect((await create()).statusCode).toBe(403);
+  });
+
+  test("DELETE detaches Universal Auth and ends its tokens", async () => {
+    const m = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, orgRole: "admin" });
+    const removed = await ua("DELETE", m.identityId);
+    expect(removed.statusCode).toBe(200);
+    expect(removed.json().identityUniversalAuth.clientId).toBe(m.clientId);
+    expect((await login(m.clientId, m.clientSecret)).json()).toEqual(envelope(401, "UnauthorizedError", "Invalid credentials"));
+    const after = await t.app.inject({ method: "GET", url: `/api/v1/auth/universal-auth/identities/${m.identityId}`, headers: bearer(m.token) });
+    expect(after.json()).toEqual(envelope(401, "UnauthorizedError", "No identity access token found"));
+    expect((await ua("GET", m.identityId)).json()).toEqual(envelope(400, "BadRequest", "The identity does not have universal auth"));
+  });
+});
