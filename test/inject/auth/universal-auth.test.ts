@@ -251,6 +251,21 @@ describe("login", () => {
     expect(row.is_client_secret_revoked).toBe(true);
   });
 
+  test("a client secret with one use left logs in exactly once under concurrency", async () => {
+    const s = await identityWithSecret({ lockoutEnabled: false }, { numUsesLimit: 1 });
+    const responses = await Promise.all(Array.from({ length: 5 }, () => login(s.clientId, s.clientSecret)));
+    expect(responses.filter((r) => r.statusCode === 200)).toHaveLength(1);
+    for (const r of responses.filter((r) => r.statusCode !== 200)) {
+      expect(r.json()).toEqual(envelope(401, "UnauthorizedError", "Access denied due to client secret usage limit reached"));
+    }
+    const tokens = await t.container.db
+      .selectFrom("identity_access_tokens")
+      .select("id")
+      .where("identity_ua_client_secret_id", "=", s.secretId)
+      .execute();
+    expect(tokens).toHaveLength(1);
+  });
+
   test("client-secret trusted IPs gate the login", async () => {
     const s = await identityWithSecret({ lockoutEnabled: false, clientSecretTrustedIps: [{ ipAddress: "10.1.0.0/16" }] });
     expect((await login(s.clientId, s.clientSecret, { "x-forwarded-for": "192.0.2.1" })).json()).toEqual(
