@@ -104,14 +104,37 @@ export async function runPatchBench(options: BenchOptions): Promise<Stats[]> {
         },
         token,
       );
-      const patch = (data: unknown) => call("PATCH", "/api/v1/dynamic-secrets/bench-totp", { projectSlug: "bench-proj", environmentSlug: "dev", data }, token);
+      const SPREAD = 16;
+      for (let i = 0; i < SPREAD; i += 1) {
+        await must(
+          "POST",
+          "/api/v1/dynamic-secrets",
+          {
+            projectSlug: "bench-proj",
+            environmentSlug: "dev",
+            name: `bench-totp-${i}`,
+            provider: { type: "totp", inputs: { configType: "manual", secret: "JBSWY3DPEHPK3PXP" } },
+            defaultTTL: "1h",
+          },
+          token,
+        );
+      }
+      const patchNamed = (name: string, data: unknown) =>
+        call("PATCH", `/api/v1/dynamic-secrets/${name}`, { projectSlug: "bench-proj", environmentSlug: "dev", data }, token);
+      const patch = (data: unknown) => patchNamed("bench-totp", data);
       const ttlOnly = (i: number) => ({ defaultTTL: `${(i % 23) + 1}h` });
       const inputs = (i: number) => ({ inputs: { digits: 6 + (i % 3), period: 30 + (i % 7) } });
 
       // Warm-up: JIT, pool connections, the project's data key in the KMS cache.
       for (let i = 0; i < 50; i += 1) await patch(i % 2 ? ttlOnly(i) : inputs(i));
 
-      async function scenario(label: string, total: number, concurrency: number, data: (i: number) => unknown): Promise<Stats> {
+      async function scenario(
+        label: string,
+        total: number,
+        concurrency: number,
+        data: (i: number) => unknown,
+        target: (i: number) => string = () => "bench-totp",
+      ): Promise<Stats> {
         const latencies: number[] = [];
         let errors = 0;
         let next = 0;
@@ -120,7 +143,7 @@ export async function runPatchBench(options: BenchOptions): Promise<Stats[]> {
           while (next < total && Date.now() < deadline) {
             const i = next++;
             const t0 = performance.now();
-            const res = await patch(data(i));
+            const res = await patchNamed(target(i), data(i));
             latencies.push(performance.now() - t0);
             if (res.status !== 200) errors += 1;
           }
@@ -138,14 +161,16 @@ export async function runPatchBench(options: BenchOptions): Promise<Stats[]> {
         await scenario("concurrency 1, TTL only", options.concurrentTotal, 1, ttlOnly),
         await scenario(`concurrency ${options.concurrency}, TTL only`, options.concurrentTotal, options.concurrency, ttlOnly),
         await scenario(`concurrency ${options.concurrency}, inputs (one secret: serialized by the row lock)`, options.concurrentTotal, options.concurrency, inputs),
+        await scenario(`concurrency ${options.concurrency}, TTL only, ${SPREAD} different secrets`, options.concurrentTotal, options.concurrency, ttlOnly, (i) => `bench-totp-${i % SPREAD}`),
       ];
-      const [seqTtl, seqInputs, c1, cN] = results as [Stats, Stats, Stats, Stats, Stats];
+      const [seqTtl, seqInputs, c1, cN, , cSpread] = results as [Stats, Stats, Stats, Stats, Stats, Stats];
       log("");
       log(`inputs PATCH vs TTL-only PATCH, p50 latency ratio: ${(seqInputs.p50 / seqTtl.p50).toFixed(2)}x`);
-      log(`concurrency ${options.concurrency} vs 1, throughput ratio (TTL only): ${(cN.rps / c1.rps).toFixed(2)}x`);
-      const version = await handle.db.selectFrom("dynamic_secrets").select("version").where("name", "=", "bench-totp").executeTakeFirstOrThrow();
+      log(`concurrency ${options.concurrency} vs 1, throughput ratio, TTL only on one secret (one hot row): ${(cN.rps / c1.rps).toFixed(2)}x`);
+      log(`concurrency ${options.concurrency} vs 1, throughput ratio, TTL only across ${SPREAD} secrets: ${(cSpread.rps / c1.rps).toFixed(2)}x`);
+      const versions = await handle.db.selectFrom("dynamic_secrets").select((eb) => eb.fn.sum<number>("version").as("v")).executeTakeFirstOrThrow();
       const audited = await handle.db.selectFrom("audit_logs").select((eb) => eb.fn.countAll<number>().as("n")).where("event_type", "=", "update-dynamic-secret").executeTakeFirstOrThrow();
-      log(`final version ${version.version}, update audit rows ${audited.n} (one per successful PATCH)`);
+      log(`versions bumped ${Number(versions.v) - (SPREAD + 1)}, update audit rows ${audited.n} (one per successful PATCH)`);
       if (Date.now() >= deadline) log(`(time budget of ${options.maxSeconds}s reached: some scenarios stopped early)`);
       return results;
     } finally {
