@@ -6,6 +6,7 @@ import {
   createDynamicSecret,
   createFixture,
   patchBody,
+  SQL_INPUTS,
   type DsTestApp,
   type Fixture,
 } from "./fixtures.js";
@@ -62,6 +63,17 @@ describe("D2: no lost updates", () => {
       SELECT event_metadata->'updatedFields' AS fields FROM audit_logs
       WHERE event_type = 'update-dynamic-secret' AND event_metadata->>'dynamicSecretName' = 'kv-50'`.execute(t.testDb.db);
     expect(rows.map((r) => r.fields).sort()).toEqual(Array.from({ length: 50 }, (_, i) => [`k${i}`]).sort());
+  });
+
+  test("§7 case 80: password and port changed concurrently → both kept (Infisical keeps one)", async () => {
+    await createDynamicSecret(t, f, "sql-80", { provider: { type: "fake-sql", inputs: SQL_INPUTS } });
+    const [a, b] = await Promise.all([
+      call("PATCH", "sql-80", patchBody(f, { inputs: { password: "p1" } })),
+      call("PATCH", "sql-80", patchBody(f, { inputs: { port: 3307 } })),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    expect(await storedInputs("sql-80")).toEqual({ ...SQL_INPUTS, password: "p1", port: 3307 });
+    expect((await row("sql-80"))!.version).toBe(3);
   });
 
   test("TTL, metadata and inputs PATCHes racing each other all survive", async () => {
