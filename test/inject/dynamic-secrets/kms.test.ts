@@ -1,10 +1,15 @@
 import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { rootKeyIdOf } from "../../../src/config.js";
 import { CipherError, generateKey } from "../../../src/kms/cipher.js";
 import { createKmsService, RootKeyMismatchError, rotateRootKey } from "../../../src/kms/kms.service.js";
 import { runRotateRootKeyCli } from "../../../src/kms/rotate-root-key-cli.js";
+import { createEmbeddedDb } from "../../../src/db/client.js";
+import { migrateToLatestOrThrow } from "../../../src/db/migrator.js";
 import { TEST_AUTH_SECRET } from "../../support/app.js";
 import { createTestDb, usingRealPostgres, type TestDb } from "../../support/db.js";
 
@@ -138,4 +143,44 @@ describe("npm run rotate-root-key", () => {
     expect((await createKmsService({ db: testDb.db, ...next }).forProject(projectId)).decryptJson(blob)).toEqual({ k: "v" });
     await rotateRootKey(testDb.db, next, root);
   });
+
+  test("the CLI re-wraps the keys of an embedded database (DATA_DIR)", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "dsapi-rotate-"));
+    try {
+      let handle = await createEmbeddedDb(dataDir);
+      await migrateToLatestOrThrow(handle.db);
+      const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
+      const project = await handle.db
+        .insertInto("projects")
+        .values({ org_id: org.id, name: "p", slug: "p", description: null })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const blob = (await createKmsService({ db: handle.db, ...root }).forProject(project.id)).encryptJson({ k: "embedded" });
+      await handle.db.destroy();
+
+      const newKey = generateKey();
+      const { stdout } = await promisify(execFile)("npx", ["tsx", "src/kms/rotate-root-key-cli.ts"], {
+        env: {
+          PATH: process.env.PATH ?? "",
+          HOME: process.env.HOME ?? "",
+          DATA_DIR: dataDir,
+          ROOT_ENCRYPTION_KEY: rootKey.toString("base64"),
+          NEW_ROOT_ENCRYPTION_KEY: newKey.toString("base64"),
+          AUTH_SECRET: TEST_AUTH_SECRET,
+        },
+      });
+      expect(stdout).toContain("Re-wrapped 1 project data key(s)");
+      expect(stdout).toContain("embedded PGlite");
+
+      handle = await createEmbeddedDb(dataDir);
+      try {
+        const next = { rootKey: newKey, rootKeyId: rootKeyIdOf(newKey) };
+        expect((await createKmsService({ db: handle.db, ...next }).forProject(project.id)).decryptJson(blob)).toEqual({ k: "embedded" });
+      } finally {
+        await handle.db.destroy();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
