@@ -36,11 +36,45 @@ export function createMembershipRepository(db: Executor) {
         }
         throw err;
       }
-      const rows = await db
+      return { ...toMembership(membership), roles: await insertRoles(membership.id, roles) };
+    },
+
+    /** Replaces every role of the membership; undefined when there is none. Call inside a transaction. */
+    async replaceRoles(projectId: string, identityId: string, roles: NewMembershipRole[]): Promise<Membership | undefined> {
+      // The row lock serializes concurrent replacements of the same membership.
+      const membership = await db
+        .selectFrom("identity_project_memberships")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("identity_id", "=", identityId)
+        .forUpdate()
+        .executeTakeFirst();
+      if (!membership) return undefined;
+      await db.deleteFrom("identity_project_membership_roles").where("membership_id", "=", membership.id).execute();
+      return { ...toMembership(membership), roles: await insertRoles(membership.id, roles) };
+    },
+
+    async deleteMembership(projectId: string, identityId: string): Promise<Membership | undefined> {
+      const membership = await db
+        .selectFrom("identity_project_memberships")
+        .selectAll()
+        .where("project_id", "=", projectId)
+        .where("identity_id", "=", identityId)
+        .executeTakeFirst();
+      if (!membership) return undefined;
+      const roles = await loadRoles(membership.id);
+      const deleted = await db.deleteFrom("identity_project_memberships").where("id", "=", membership.id).executeTakeFirst();
+      if (Number(deleted.numDeletedRows) === 0) return undefined;
+      return { ...toMembership(membership), roles };
+    },
+  };
+
+  async function insertRoles(membershipId: string, roles: NewMembershipRole[]): Promise<MembershipRole[]> {
+      await db
         .insertInto("identity_project_membership_roles")
         .values(
           roles.map((role, position) => ({
-            membership_id: membership.id,
+            membership_id: membershipId,
             role: role.role,
             custom_role_id: role.customRoleId,
             position,
@@ -51,36 +85,39 @@ export function createMembershipRepository(db: Executor) {
             temporary_access_end_time: role.temporaryAccessEndTime,
           })),
         )
-        .returningAll()
         .execute();
-      const customSlugs = new Map<string, string>();
-      const customIds = roles.flatMap((r) => (r.customRoleId ? [r.customRoleId] : []));
-      if (customIds.length > 0) {
-        const custom = await db.selectFrom("project_roles").select(["id", "slug"]).where("id", "in", customIds).execute();
-        for (const c of custom) customSlugs.set(c.id, c.slug);
-      }
-      return {
-        id: membership.id,
-        identityId: membership.identity_id,
-        projectId: membership.project_id,
-        createdAt: membership.created_at,
-        updatedAt: membership.updated_at,
-        roles: rows
-          .sort((a, b) => a.position - b.position)
-          .map((row) => ({
-            id: row.id,
-            role: row.role,
-            customRoleId: row.custom_role_id,
-            customRoleSlug: row.custom_role_id ? (customSlugs.get(row.custom_role_id) ?? null) : null,
-            isTemporary: row.is_temporary,
-            temporaryMode: row.temporary_mode,
-            temporaryRange: row.temporary_range,
-            temporaryAccessStartTime: row.temporary_access_start_time,
-            temporaryAccessEndTime: row.temporary_access_end_time,
-            createdAt: row.created_at,
-            updatedAt: row.updated_at,
-          })),
-      };
-    },
-  };
+      return loadRoles(membershipId);
+  }
+
+  async function loadRoles(membershipId: string): Promise<MembershipRole[]> {
+    const rows = await db
+      .selectFrom("identity_project_membership_roles as r")
+      .leftJoin("project_roles as pr", "pr.id", "r.custom_role_id")
+      .selectAll("r")
+      .select("pr.slug as custom_slug")
+      .where("r.membership_id", "=", membershipId)
+      .orderBy("r.position")
+      .execute();
+    return rows.map((row) => ({
+      id: row.id,
+      role: row.role,
+      customRoleId: row.custom_role_id,
+      customRoleSlug: row.custom_slug,
+      isTemporary: row.is_temporary,
+      temporaryMode: row.temporary_mode,
+      temporaryRange: row.temporary_range,
+      temporaryAccessStartTime: row.temporary_access_start_time,
+      temporaryAccessEndTime: row.temporary_access_end_time,
+      createdAt: row.created_at,
+      updatedAt: row.updated_at,
+    }));
+  }
 }
+
+const toMembership = (row: { id: string; identity_id: string; project_id: string; created_at: Date; updated_at: Date }) => ({
+  id: row.id,
+  identityId: row.identity_id,
+  projectId: row.project_id,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});

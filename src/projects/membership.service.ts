@@ -7,7 +7,7 @@ import { isUuid } from "../lib/uuid.js";
 import { customRoleRules, missingPermissions, type PermissionRule } from "../permissions/ability.js";
 import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
 import { BUILT_IN_PROJECT_ROLE_RULES, isBuiltInProjectRole } from "../permissions/built-in-roles.js";
-import type { PermissionService } from "../permissions/permission.service.js";
+import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
 import { createMembershipRepository, type Membership, type NewMembershipRole } from "./membership.repository.js";
 import { createRoleRepository } from "./role.repository.js";
 import type { CreateMembershipBody, MembershipRoleInput } from "./role.schemas.js";
@@ -23,31 +23,26 @@ function temporaryEnd(role: MembershipRoleInput): { start: Date; end: Date } {
   return { start, end: new Date(start.getTime() + duration) };
 }
 
+function assertRoleShapes(requested: MembershipRoleInput[]): void {
+  if (!requested.some((role) => !role.isTemporary)) throw new BadRequestError("Identity must have at least one permanent role");
+  if (requested.some((role) => role.isTemporary && (!role.temporaryAccessStartTime || !role.temporaryRange))) {
+    throw new BadRequestError("Temporary role must have access start time and range");
+  }
+}
+
 export function createMembershipService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
-  async function createIdentityMembership(
-    actor: Actor,
-    projectId: string,
-    identityId: string,
-    body: CreateMembershipBody,
-  ): Promise<Membership> {
-    const requested: MembershipRoleInput[] = body.roles ?? [{ role: body.role ?? "no-access", isTemporary: false }];
-    if (!requested.some((role) => !role.isTemporary)) throw new BadRequestError("Identity must have at least one permanent role");
-    if (requested.some((role) => role.isTemporary && (!role.temporaryAccessStartTime || !role.temporaryRange))) {
-      throw new BadRequestError("Temporary role must have access start time and range");
-    }
-
-    const permission = await permissionService.getProjectPermission(actor, projectId);
-    permission.assertCan(ProjectPermissionIdentityActions.Create, ProjectPermissionSub.Identity);
-    const identity = isUuid(identityId) ? await createIdentityRepository(db).findIdentityInOrg(identityId, actor.orgId) : undefined;
-    if (!identity) throw new BadRequestError(`Identity ${identityId} is missing organization membership`);
-
+  /** Requested roles → rows to store, after the custom-role lookup (404) and the privilege boundary (403). */
+  async function resolveRoles(
+    permission: ProjectPermission,
+    requested: MembershipRoleInput[],
+    boundaryMessage: string,
+  ): Promise<NewMembershipRole[]> {
     const customSlugs = [...new Set(requested.map((r) => r.role).filter((slug) => !isBuiltInProjectRole(slug)))];
     const customRoles = await createRoleRepository(db).findBySlugs(permission.projectId, customSlugs);
     const missingSlugs = customSlugs.filter((slug) => !customRoles.some((role) => role.slug === slug));
     if (missingSlugs.length > 0) {
       throw new NotFoundError(`Specified roles '${missingSlugs.join(", ")}' was not found in the project with ID '${permission.projectId}'`);
     }
-
     const roles: NewMembershipRole[] = [];
     const granted: PermissionRule[] = [];
     for (const input of requested) {
@@ -67,19 +62,69 @@ export function createMembershipService({ db, permissionService }: { db: Db; per
     }
     if (!permission.isProjectAdmin) {
       const missing = missingPermissions(permission, granted);
-      if (missing.length > 0) {
-        throw new PermissionBoundaryError(
-          "Failed to create identity project membership. Actor privilege level is not high enough to perform this action",
-          { details: { missingPermissions: missing } },
-        );
-      }
+      if (missing.length > 0) throw new PermissionBoundaryError(boundaryMessage, { details: { missingPermissions: missing } });
     }
+    return roles;
+  }
+
+  async function createIdentityMembership(
+    actor: Actor,
+    projectId: string,
+    identityId: string,
+    body: CreateMembershipBody,
+  ): Promise<Membership> {
+    const requested: MembershipRoleInput[] = body.roles ?? [{ role: body.role ?? "no-access", isTemporary: false }];
+    assertRoleShapes(requested);
+    const permission = await permissionService.getProjectPermission(actor, projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Create, ProjectPermissionSub.Identity);
+    const identity = isUuid(identityId) ? await createIdentityRepository(db).findIdentityInOrg(identityId, actor.orgId) : undefined;
+    if (!identity) throw new BadRequestError(`Identity ${identityId} is missing organization membership`);
+    const roles = await resolveRoles(
+      permission,
+      requested,
+      "Failed to create identity project membership. Actor privilege level is not high enough to perform this action",
+    );
     return db
       .transaction()
       .execute((trx) => createMembershipRepository(trx).insertMembership(permission.projectId, identity.id, roles));
   }
 
-  return { createIdentityMembership };
+  function membershipNotFound(identityId: string, projectId: string): NotFoundError {
+    return new NotFoundError(`Project membership for identity with ID '${identityId}' in project with ID '${projectId}' not found`);
+  }
+
+  /** Replaces the membership's roles; they count from the next request. */
+  async function updateIdentityMembership(
+    actor: Actor,
+    projectId: string,
+    identityId: string,
+    requested: MembershipRoleInput[],
+  ): Promise<Membership> {
+    assertRoleShapes(requested);
+    const permission = await permissionService.getProjectPermission(actor, projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Edit, ProjectPermissionSub.Identity);
+    const roles = await resolveRoles(
+      permission,
+      requested,
+      "Failed to update identity project membership. Actor privilege level is not high enough to perform this action",
+    );
+    const updated = isUuid(identityId)
+      ? await db.transaction().execute((trx) => createMembershipRepository(trx).replaceRoles(permission.projectId, identityId, roles))
+      : undefined;
+    if (!updated) throw membershipNotFound(identityId, permission.projectId);
+    return updated;
+  }
+
+  async function deleteIdentityMembership(actor: Actor, projectId: string, identityId: string): Promise<Membership> {
+    const permission = await permissionService.getProjectPermission(actor, projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Delete, ProjectPermissionSub.Identity);
+    if (identityId === actor.identityId) throw new BadRequestError("You can't delete your own membership");
+    const deleted = isUuid(identityId) ? await createMembershipRepository(db).deleteMembership(permission.projectId, identityId) : undefined;
+    if (!deleted) throw membershipNotFound(identityId, permission.projectId);
+    return deleted;
+  }
+
+  return { createIdentityMembership, updateIdentityMembership, deleteIdentityMembership };
 }
 
 export type MembershipService = ReturnType<typeof createMembershipService>;

@@ -12,6 +12,7 @@ import {
   MembershipSchema,
   ProjectSlugParamsSchema,
   RoleSchema,
+  UpdateMembershipBodySchema,
 } from "./role.schemas.js";
 import type { RoleService } from "./role.service.js";
 
@@ -62,6 +63,45 @@ export function roleRoutes({
           request.params.projectId,
           request.params.identityId,
           request.body,
+        ),
+      }),
+    );
+
+    app.patch(
+      "/api/v2/workspace/:projectId/identity-memberships/:identityId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["memberships"],
+          security,
+          params: MembershipParamsSchema,
+          body: UpdateMembershipBodySchema,
+          response: { 200: z.object({ roles: MembershipSchema.shape.roles }) },
+        },
+      },
+      async (request) => {
+        const { projectId, identityId } = request.params;
+        const membership = await membershipService.updateIdentityMembership(request.actor, projectId, identityId, request.body.roles);
+        return { roles: membership.roles };
+      },
+    );
+
+    app.delete(
+      "/api/v2/workspace/:projectId/identity-memberships/:identityId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["memberships"],
+          security,
+          params: MembershipParamsSchema,
+          response: { 200: z.object({ identityMembership: MembershipSchema }) },
+        },
+      },
+      async (request) => ({
+        identityMembership: await membershipService.deleteIdentityMembership(
+          request.actor,
+          request.params.projectId,
+          request.params.identityId,
         ),
       }),
     );

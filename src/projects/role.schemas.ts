@@ -51,6 +51,8 @@ export const CreateMembershipBodySchema = z.object({
 });
 export type CreateMembershipBody = z.infer<typeof CreateMembershipBodySchema>;
 
+export const UpdateMembershipBodySchema = z.object({ roles: z.array(MembershipRoleInputSchema).min(1) });
+
 export const MembershipSchema = z.object({
   id: z.string(),
   identityId: z.string(),

@@ -231,3 +231,46 @@ describe("POST /api/v2/workspace/:projectId/identity-memberships/:identityId", (
     });
   });
 });
+
+describe("PATCH / DELETE identity memberships", () => {
+  const patch = (identityId: string, payload: object, token = admin.token) =>
+    t.app.inject({
+      method: "PATCH",
+      url: `/api/v2/workspace/${projectId}/identity-memberships/${identityId}`,
+      headers: bearer(token),
+      payload,
+    });
+  const remove = (identityId: string, token = admin.token) =>
+    t.app.inject({ method: "DELETE", url: `/api/v2/workspace/${projectId}/identity-memberships/${identityId}`, headers: bearer(token) });
+  const createEnv = (token: string, slug: string) =>
+    t.app.inject({ method: "POST", url: `/api/v1/workspace/${projectId}/environments`, headers: bearer(token), payload: { name: slug, slug } });
+
+  test("replacing roles takes effect on the member's very next request", async () => {
+    const m = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, projectId, roles: ["viewer"] });
+    expect((await createEnv(m.token, "env-a")).statusCode).toBe(403);
+    const response = await patch(m.identityId, { roles: [{ role: "member" }] });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().roles).toEqual([expect.objectContaining({ role: "member", isTemporary: false })]);
+    expect((await createEnv(m.token, "env-a")).statusCode).toBe(200);
+    expect((await patch(m.identityId, { roles: [] })).statusCode).toBe(422);
+    expect((await patch("00000000-0000-4000-8000-000000000000", { roles: [{ role: "viewer" }] })).json()).toEqual(
+      envelope(
+        404,
+        "NotFound",
+        `Project membership for identity with ID '00000000-0000-4000-8000-000000000000' in project with ID '${projectId}' not found`,
+      ),
+    );
+  });
+
+  test("deleting a membership ends project access at once; never your own", async () => {
+    const m = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, projectId, roles: ["member"] });
+    expect((await createEnv(m.token, "env-b")).statusCode).toBe(200);
+    const response = await remove(m.identityId);
+    expect(response.statusCode).toBe(200);
+    expect(response.json().identityMembership).toMatchObject({ identityId: m.identityId, projectId, roles: [expect.objectContaining({ role: "member" })] });
+    expect((await createEnv(m.token, "env-c")).json()).toEqual(
+      envelope(403, "You are not member of this project", "You are not allowed to access this resource"),
+    );
+    expect((await remove(admin.identityId)).json()).toEqual(envelope(400, "BadRequest", "You can't delete your own membership"));
+  });
+});
