@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, expect, test } from "vitest";
+import { assertMatchesContract } from "../openapi/contract.js";
+import { auth, buildDsTestApp, createDynamicSecret, createFixture, SQL_INPUTS, type DsTestApp, type Fixture } from "./fixtures.js";
+
+// Seeded fuzzing of the PATCH body: hundreds of malformed and hostile bodies (wrong types, huge and
+// odd strings, deep nesting, prototype keys, near-valid values), each answered with a contract
+// envelope and never a 5xx; only the 200s change anything.
+
+let t: DsTestApp;
+let f: Fixture;
+
+beforeAll(async () => {
+  t = await buildDsTestApp();
+  f = await createFixture(t, "fuzz");
+  await createDynamicSecret(t, f, "fuzz-totp");
+  await createDynamicSecret(t, f, "fuzz-sql", { provider: { type: "fake-sql", inputs: SQL_INPUTS } });
+});
+afterAll(async () => t?.close());
+
+/** mulberry32: a small deterministic PRNG, so a failure can be replayed from its seed. */
+function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let x = Math.imul(a ^ (a >>> 15), 1 | a);
+    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
+    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const STRINGS = [
+  "", " ", "/", "//", "/app", "/../..", "dev", "fuzz", "1h", "30s", "10y", "11y", "-1m", "1e3", "NaN", "Infinity",
+  "{{randomUsername}}", "{{", "}}", "{{{", "{{#if}}", "{{> p}}", "{{identity.name}}", "\u0000", "a\u0000b", "\ud800", "💥",
+  "é", "\n", "'; DROP TABLE dynamic_secrets; --", "__proto__", "constructor", "prototype", "%00", "\\", '"', "a".repeat(300),
+  "x".repeat(70_000), "fuzz-totp", "fuzz-sql", "Fuzz-Totp", "-", "a--b",
+];
+
+function value(rand: () => number, depth: number): unknown {
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
+  switch (Math.floor(rand() * (depth > 3 ? 6 : 9))) {
+    case 0: return null;
+    case 1: return rand() < 0.5;
+    case 2: return pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 3306, 5432]);
+    case 3:
+    case 4:
+    case 5: return pick(STRINGS);
+    case 6: return Array.from({ length: Math.floor(rand() * 4) }, () => value(rand, depth + 1));
+    default: {
+      const out: Record<string, unknown> = {};
+      for (let i = Math.floor(rand() * 4); i > 0; i -= 1) out[pick([...STRINGS.slice(0, 20), "key", "value", "host", "port", "password"])] = value(rand, depth + 1);
+      return out;
+    }
+  }
+}
+
+function body(rand: () => number): unknown {
+  const maybe = (v: () => unknown) => (rand() < 0.5 ? v() : undefined);
+  const field = (valid: unknown) => (rand() < 0.6 ? valid : value(rand, 1));
+  const data: Record<string, unknown> = {};
+  for (const [key, valid] of [
+    ["inputs", { password: "pw2" }],
+    ["defaultTTL", "2h"],
+    ["maxTTL", "48h"],
+    ["newName", "renamed"],
+    ["metadata", [{ key: "team", value: "a" }]],
+    ["usernameTemplate", "{{randomUsername}}"],
+  ] as const) {
+    const v = maybe(() => field(valid));
+    if (v !== undefined) data[key] = v;
+  }
+  const top: Record<string, unknown> = {
+    projectSlug: field("fuzz"),
+    environmentSlug: field("dev"),
+    path: maybe(() => field("/")),
+    data: rand() < 0.85 ? data : value(rand, 1),
+  };
+  return rand() < 0.05 ? value(rand, 0) : top;
+}
+
+test("400 seeded random bodies: contract envelopes, never a 5xx", async () => {
+  const rand = prng(20261127);
+  const seen = new Map<number, number>();
+  for (let i = 0; i < 400; i += 1) {
+    const payload = body(rand);
+    const name = rand() < 0.5 ? "fuzz-totp" : "fuzz-sql";
+    let raw = JSON.stringify(payload) ?? "null";
+    if (rand() < 0.05) raw = raw.replace("{", '{"__proto__":{"polluted":1},'); // prototype poisoning
+    if (rand() < 0.03) raw = raw.slice(0, Math.floor(raw.length / 2)); // truncated JSON
+    const res = await t.app.inject({
+      method: "PATCH",
+      url: `/api/v1/dynamic-secrets/${name}`,
+      headers: { ...auth(f.admin), "content-type": "application/json" },
+      payload: raw,
+    });
+    seen.set(res.statusCode, (seen.get(res.statusCode) ?? 0) + 1);
+    expect(res.statusCode, `case ${i}: ${raw.slice(0, 300)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
+    assertMatchesContract(res.statusCode, res.json());
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  }
+  // The generator reaches every kind of outcome, not only schema failures.
+  expect([...seen.keys()].sort()).toEqual(expect.arrayContaining([200, 400, 404, 422]));
+  // Each 200 bumped a version and wrote one audit row; no rejected request changed anything.
+  const versions = await t.testDb.db.selectFrom("dynamic_secrets").select("version").execute();
+  const audited = await t.testDb.db.selectFrom("audit_logs").select("id").where("event_type", "=", "update-dynamic-secret").execute();
+  expect(versions.reduce((sum, r) => sum + r.version - 1, 0)).toBe(seen.get(200));
+  expect(audited).toHaveLength(seen.get(200)!);
+}, 120_000);
