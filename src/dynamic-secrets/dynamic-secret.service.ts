@@ -50,7 +50,7 @@ class StaleMergeError extends Error {}
 
 export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   const { db, providers } = deps;
-  const perInputsQueue = createKeyedQueue();
+  const perSecretQueue = createKeyedQueue();
 
   const audit = (executor: Db | Trx, entry: AuditEntry) => insertAuditLog(executor, entry, deps.auditLogRetentionDays);
 
@@ -178,8 +178,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
    * row; if its version moved, recompute the merge from the locked row (D2) — when that changes
    * inputs that needed a connection test, the transaction is abandoned and the whole PATCH runs
    * again, so no untested inputs are ever stored and no network I/O happens under the lock.
-   * Inputs-changing PATCHes of one secret are queued in this process, so they retry only against
-   * writers in other processes.
+   * PATCHes of one secret are queued in this process (inputs changes in one lane, the rest in
+   * another), so inputs changes retry only against writers in other processes.
    */
   async function updateByName(input: UpdateDynamicSecretInput) {
     for (let attempt = 1; ; attempt += 1) {
@@ -266,7 +266,11 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       });
     };
 
-    const result = patch.inputs === undefined ? await write() : await perInputsQueue.run(secret.id, write);
+    // Two lanes per secret: inputs changes (which may wait for a connection test) and the rest (which
+    // never do). Each lane runs one PATCH at a time in this process, so a hot secret ties up at most
+    // two pool connections waiting on its row lock, and a TTL edit never waits for a connection test.
+    const lane = patch.inputs === undefined ? "settings" : "inputs";
+    const result = await perSecretQueue.run(`${secret.id}:${lane}`, write);
     const canRead = permission.can(Action.ReadRootCredential, SUBJECT, fields(result.secret.metadata));
     return view(result.secret, canRead ? providers.redact(result.secret.type, result.inputs) : null);
   }
