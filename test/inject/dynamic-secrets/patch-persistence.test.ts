@@ -167,6 +167,21 @@ describe("provider inputs", () => {
     expect(await storedInputs(name)).toEqual({ host: "db.internal", port: 5433, username: "admin", password: "pw", database: "app" });
   });
 
+  test("providers §6 cases 38 and 40: switching a TOTP's branch by PATCH", async () => {
+    counter += 1;
+    const name = `totp-${counter}`;
+    await createDynamicSecret(t, f, name, {
+      provider: { type: "totp", inputs: { configType: "url", url: "otpauth://totp/Acme:alice?secret=JBSWY3DPEHPK3PXP&issuer=Acme" } },
+    });
+    const manual = await patchDs(t, f, name, { inputs: { configType: "manual", secret: "JBSW Y3DP EHPK 3PXP" } });
+    expect(manual.body.dynamicSecret.inputs).toEqual({ configType: "manual", secret: "JBSWY3DPEHPK3PXP" });
+    const back = await patchDs(t, f, name, { inputs: { configType: "url" } });
+    expect(back.status).toBe(422);
+    expect(back.body.message).toEqual([expect.objectContaining({ path: ["url"] })]);
+    const [event] = await auditRows(name);
+    expect(event!.event_metadata).toMatchObject({ updatedFields: ["configType", "secret", "url"] });
+  });
+
   test("67: without read-root-credential the 200 body has inputs null", async () => {
     const name = await freshSecret();
     const res = await patchDs(t, f, name, { defaultTTL: "2h" }, { as: editOnly });
