@@ -8,11 +8,11 @@ import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
 import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
-import { registerErrorHandling } from "./http/error-handler.js";
+import { registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
 import { clientIp } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
-import { RateLimitError } from "./lib/errors.js";
+import { BadRequestError, NotFoundError, RateLimitError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
 import { identityRoutes } from "./identities/identity.routes.js";
 import { projectRoutes } from "./projects/project.routes.js";
@@ -55,6 +55,16 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
+    // Errors the router raises before any route runs still answer the envelope (D14): a path
+    // parameter over 100 characters matches no route (404); malformed percent-encoding is a 400.
+    frameworkErrors: (err, request, reply) =>
+      sendError(
+        request,
+        reply,
+        err.code === "FST_ERR_MAX_PARAM_LENGTH"
+          ? new NotFoundError(`Route ${request.method}:${request.url.split("?")[0]} not found`)
+          : new BadRequestError(err.message),
+      ),
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

@@ -94,9 +94,14 @@ describe("auth and transport", () => {
     expect(res.status).toBe(200);
   });
 
-  test("13 (D14): no name → 404 envelope", async () => {
+  test("13, 14 (D14): no name, or a name over 100 characters → 404 envelope", async () => {
     const noName = await rawPatch(t, "/api/v1/dynamic-secrets/", { headers: auth(f.admin), payload: patchBody(f, {}) });
     expect(noName).toMatchObject({ status: 404, body: envelope(404, "NotFound", "Route PATCH:/api/v1/dynamic-secrets/ not found") });
+    const long = `/api/v1/dynamic-secrets/${"a".repeat(101)}`;
+    const tooLong = await rawPatch(t, long, { headers: auth(f.admin), payload: patchBody(f, {}) });
+    expect(tooLong).toMatchObject({ status: 404, body: envelope(404, "NotFound", `Route PATCH:${long} not found`) });
+    const exactly100 = await rawPatch(t, `/api/v1/dynamic-secrets/${"a".repeat(100)}`, { headers: auth(f.admin), payload: patchBody(f, {}) });
+    expect(exactly100.body.message).toBe(`Dynamic secret with name '${"a".repeat(100)}' in folder '/' not found`);
   });
 });
 
