@@ -25,7 +25,7 @@ import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInpu
 
 const SUBJECT = ProjectPermissionSub.DynamicSecrets;
 /** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
-const MAX_UPDATE_ATTEMPTS = 10;
+const MAX_UPDATE_ATTEMPTS = 25;
 
 type Project = { id: string; name: string };
 type Permission = {
@@ -45,8 +45,15 @@ export type DynamicSecretServiceDeps = {
   auditLogRetentionDays: number;
 };
 
-/** Thrown inside the write transaction when the inputs it would store differ from the tested ones. */
-class StaleMergeError extends Error {}
+/**
+ * Thrown inside the write transaction when the inputs it would store differ from the tested ones.
+ * Carries the locked row: the latest committed state, from which the next attempt starts at once.
+ */
+class StaleMergeError extends Error {
+  constructor(readonly latest: DynamicSecret) {
+    super("stale merge");
+  }
+}
 
 export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   const { db, providers } = deps;
@@ -176,27 +183,13 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
    * PATCH (style guide §7.3). Before the transaction: resolve, authorize, merge against the latest
    * row, validate, test the connection if the inputs change (D17). In one transaction: lock the
    * row; if its version moved, recompute the merge from the locked row (D2) — when that changes
-   * inputs that needed a connection test, the transaction is abandoned and the whole PATCH runs
-   * again, so no untested inputs are ever stored and no network I/O happens under the lock.
-   * PATCHes of one secret are queued in this process (inputs changes in one lane, the rest in
-   * another), so inputs changes retry only against writers in other processes.
+   * inputs that needed a connection test, the transaction is abandoned and the write step runs
+   * again (re-read, re-merge, re-test), so no untested inputs are ever stored and no network I/O
+   * happens under the lock. PATCHes of one secret are queued in this process (inputs changes in one
+   * lane, the rest in another) and a retry keeps its place in the lane, so inputs changes only
+   * race writers in other processes, and fairly.
    */
   async function updateByName(input: UpdateDynamicSecretInput) {
-    for (let attempt = 1; ; attempt += 1) {
-      try {
-        return await attemptUpdate(input);
-      } catch (err) {
-        if (!(err instanceof StaleMergeError)) throw err;
-        if (attempt >= MAX_UPDATE_ATTEMPTS) {
-          throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
-        }
-        // Jitter, so that writers in different processes stop colliding.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
-      }
-    }
-  }
-
-  async function attemptUpdate(input: UpdateDynamicSecretInput) {
     const { actor, ctx, patch } = input;
     const { project, permission, folder, secret, fields } = await resolveDynamicSecret(actor, input);
     permission.assertCan(Action.EditRootCredential, SUBJECT, fields(secret.metadata));
@@ -207,9 +200,9 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     const cipher = await deps.kms.forProject(project.id);
     const newName = patch.newName === secret.name ? undefined : patch.newName; // D4: same name is a no-op
 
-    const write = async () => {
+    const write = async (latest?: DynamicSecret) => {
       // The latest committed row: with the queue, no other inputs change of this process is in flight.
-      const current = patch.inputs === undefined ? secret : await repo.findDynamicSecretById(db, secret.id);
+      const current = latest ?? (patch.inputs === undefined ? secret : await repo.findDynamicSecretById(db, secret.id));
       if (!current || current.name !== input.name) throw secretNotFound(input.name, folder.path);
       const tested = planInputs(providers, current.type, decryptInputs(cipher, current), patch.inputs);
       assertDefaultWithinMax(patch.defaultTTL ?? current.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : current.maxTTL);
@@ -226,7 +219,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
         let plan = tested;
         if (locked.version !== current.version) {
           plan = planInputs(providers, locked.type, before, patch.inputs);
-          if (plan.changed && !jsonEqual(plan.inputs, tested.inputs)) throw new StaleMergeError();
+          if (plan.changed && !jsonEqual(plan.inputs, tested.inputs)) throw new StaleMergeError(locked);
           assertDefaultWithinMax(patch.defaultTTL ?? locked.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : locked.maxTTL);
         }
 
@@ -269,8 +262,22 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     // Two lanes per secret: inputs changes (which may wait for a connection test) and the rest (which
     // never do). Each lane runs one PATCH at a time in this process, so a hot secret ties up at most
     // two pool connections waiting on its row lock, and a TTL edit never waits for a connection test.
+    const writeWithRetries = async () => {
+      let latest: DynamicSecret | undefined;
+      for (let attempt = 1; ; attempt += 1) {
+        try {
+          return await write(latest);
+        } catch (err) {
+          if (!(err instanceof StaleMergeError)) throw err;
+          latest = err.latest;
+          if (attempt >= MAX_UPDATE_ATTEMPTS) {
+            throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
+          }
+        }
+      }
+    };
     const lane = patch.inputs === undefined ? "settings" : "inputs";
-    const result = await perSecretQueue.run(`${secret.id}:${lane}`, write);
+    const result = await perSecretQueue.run(`${secret.id}:${lane}`, writeWithRetries);
     const canRead = permission.can(Action.ReadRootCredential, SUBJECT, fields(result.secret.metadata));
     return view(result.secret, canRead ? providers.redact(result.secret.type, result.inputs) : null);
   }
