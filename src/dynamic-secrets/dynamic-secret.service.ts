@@ -120,6 +120,17 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     throw new PreconditionFailedError(`The dynamic secret is at version ${version}; If-Match names another version`);
   }
 
+  /**
+   * Infisical answers a taken name before any provider work (B.5 step 10, C.9), so a request that
+   * both renames onto a sibling and sends bad inputs gets the 400 conflict, not a 422 or a
+   * connection error. Only the order: the unique index still decides races (D4).
+   */
+  async function assertNameFree(folderId: string, name: string | undefined): Promise<void> {
+    if (name !== undefined && (await repo.findDynamicSecretByName(db, folderId, name))) {
+      throw new BadRequestError(repo.RENAME_CONFLICT_MESSAGE);
+    }
+  }
+
   function assertNotDeleting(secret: DynamicSecret): void {
     if (secret.status === repo.STATUS_DELETING) throw new BadRequestError("Dynamic secret is being deleted");
   }
@@ -133,6 +144,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       metadata: input.metadata ?? [],
     });
     const folder = await resolveFolder(project.id, input.environmentSlug, input.path);
+    await assertNameFree(folder.id, input.name);
     const type = input.provider.type;
     assertNoGateways(input.provider.inputs);
     const inputs = providers.parseInputs(type, input.provider.inputs, ["provider", "inputs"]) as Inputs;
@@ -196,9 +208,10 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     if (patch.metadata !== undefined) permission.assertCan(Action.EditRootCredential, SUBJECT, fields(patch.metadata));
     assertIfMatch(input.ifMatch, secret.version);
     assertNotDeleting(secret);
+    const newName = patch.newName === secret.name ? undefined : patch.newName; // D4: same name is a no-op
+    await assertNameFree(folder.id, newName);
     assertNoGateways(patch.inputs);
     const cipher = await deps.kms.forProject(project.id);
-    const newName = patch.newName === secret.name ? undefined : patch.newName; // D4: same name is a no-op
 
     const write = async (latest?: DynamicSecret) => {
       // The latest committed row: with the queue, no other inputs change of this process is in flight.
