@@ -78,6 +78,12 @@ export function rootKeyIdOf(key: Buffer): string {
   return createHash("sha256").update(key).digest("hex").slice(0, 16);
 }
 
+/** Only where the database is: for tools (migrations) that need no keys. */
+export function loadDatabaseConfig(env: Record<string, string | undefined>): Config["database"] {
+  const url = env.DATABASE_URL || env.DB_CONNECTION_URI;
+  return url ? { kind: "postgres", url } : { kind: "embedded", dataDir: path.resolve(env.DATA_DIR || "./data") };
+}
+
 /**
  * Parses the environment. On the embedded database a missing root key or auth secret is generated
  * once into DATA_DIR/secrets.json (mode 0600) and reused; with DATABASE_URL both are required.
@@ -112,7 +118,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
 
   return Object.freeze({
     nodeEnv: e.NODE_ENV,
-    database: url ? { kind: "postgres", url } : { kind: "embedded", dataDir: path.resolve(e.DATA_DIR) },
+    database: loadDatabaseConfig({ DATABASE_URL: url, DATA_DIR: e.DATA_DIR }),
     host: e.HOST,
     port: e.PORT,
     rootKey,

@@ -67,3 +67,16 @@ test("the embedded database keeps its data across a restart", async () => {
   expect(row).toEqual({ name: "Acme", slug: "acme-kept" });
   await second.db.destroy();
 }, 60_000);
+
+test("npm run migrate applies the migrations once, needing no keys", async () => {
+  const { execFileSync } = await import("node:child_process");
+  const dataDir = mkdtempSync(path.join(tmpdir(), "ds-migrate-"));
+  const run = () =>
+    execFileSync(process.execPath, ["--import", "tsx", "src/db/migrate-cli.ts"], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      env: { PATH: process.env.PATH ?? "", DATA_DIR: dataDir },
+      encoding: "utf8",
+    });
+  expect(run()).toMatch(/^Applied: 20260101T000000_identities_tokens, /);
+  expect(run().trim()).toBe("Database is up to date");
+}, 60_000);
