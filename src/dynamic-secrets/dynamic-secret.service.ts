@@ -7,7 +7,6 @@ import { BadRequestError, NotFoundError, PreconditionFailedError } from "../lib/
 import { assertDefaultWithinMax } from "../lib/ttl.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import type { SubjectFields } from "../permissions/ability.js";
-import { pathSegments } from "../projects/folder-path.js";
 import type { ProviderContext, ProviderRegistry } from "./providers/index.js";
 import * as repo from "./dynamic-secret.repository.js";
 import type {
@@ -68,15 +67,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     return { project, permission };
   }
 
-  /**
-   * Folder by path (400 bad segment / 404). A path without its leading slash (`""`, `app`) names no
-   * folder in Infisical: 404 with the path as sent, after the segment check.
-   */
+  /** Folder by path (400 bad segment / 404; `""`, `app`, `//app` name no folder, as in Infisical). */
   async function resolveFolder(projectId: string, environmentSlug: string, path: string): Promise<Folder> {
-    if (!path.startsWith("/")) {
-      pathSegments(path);
-      throw new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
-    }
     return deps.folders.resolveFolderByPath(projectId, environmentSlug, path);
   }
 

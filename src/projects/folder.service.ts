@@ -15,15 +15,17 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
 
   /**
    * The folder at `path` in the environment. A segment with characters other than letters, digits,
-   * `-`, `_` → 400; a missing environment or folder → 404 naming the path as sent (trailing slash removed).
+   * `-`, `_` → 400; a missing environment or folder → 404 naming `path` as given. As in Infisical
+   * (patch-endpoint.md §2 step 9), one more trailing slash is removed and the rest must be a folder's
+   * exact path: `""`, `app`, `//app`, `/a//b`, `/app//` (after the router's own removal) name none.
    */
   async function resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<ResolvedFolder> {
-    const normalized = normalizeSecretPath(path);
-    const segments = pathSegments(normalized);
+    const segments = pathSegments(path);
+    const notFound = () => new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
+    const lookup = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+    if (lookup !== joinSecretPath(segments)) throw notFound();
     const walked = await projects.walkFolderPath(projectId, environmentSlug, segments);
-    if (!walked || walked.depth !== segments.length) {
-      throw new NotFoundError(`Folder with path '${normalized}' in environment '${environmentSlug}' not found`);
-    }
+    if (!walked || walked.depth !== segments.length) throw notFound();
     return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(segments) };
   }
 

@@ -147,6 +147,31 @@ describe("§F.4 built-in roles, through PATCH", () => {
   });
 });
 
+describe("§2 step 9: one more trailing slash is removed, the rest must be a folder's exact path", () => {
+  test.each([
+    ["/app//", 200, ""],
+    [" /app/ ", 200, ""],
+    ["//", 200, ""],
+    ["//app", 404, "Folder with path '//app' in environment 'dev' not found"],
+    ["/app//db", 404, "Folder with path '/app//db' in environment 'dev' not found"],
+    ["/app///", 404, "Folder with path '/app//' in environment 'dev' not found"],
+    ["/nope//", 404, "Folder with path '/nope/' in environment 'dev' not found"],
+    ["//a b", 400, "Invalid secret path. Only alphanumeric characters, dashes, and underscores are allowed."],
+  ])("path %j → %i", async (path, status, message) => {
+    const name = path.includes("app") && !path.includes("db") ? "totp-nometa" : "totp-root";
+    const res = await patchDs(t, f, name, {}, { path });
+    expect(res.status).toBe(status);
+    if (status !== 200) expect(res.body).toEqual(envelope(status, status === 400 ? "BadRequest" : "NotFound", message));
+  });
+
+  test("GET, list and DELETE resolve folders the same way", async () => {
+    const get = await t.app.inject({ method: "GET", url: "/api/v1/dynamic-secrets/totp-root?projectSlug=ds-proj&environmentSlug=dev&path=//", headers: auth(f.admin) });
+    expect(get.statusCode).toBe(200);
+    const list = await t.app.inject({ method: "GET", url: "/api/v1/dynamic-secrets?projectSlug=ds-proj&environmentSlug=dev&path=//app", headers: auth(f.admin) });
+    expect(list.json()).toEqual(envelope(404, "NotFound", "Folder with path '//app' in environment 'dev' not found"));
+  });
+});
+
 describe("§F.5–F.6 environment and secretPath conditions, through PATCH", () => {
   const EDIT = ["edit-root-credential"];
 
@@ -402,4 +427,43 @@ describe("200 bodies and audit metadata of create, GET, list, DELETE (§4.1, C.9
       projectId: f.project.id,
     });
   });
+});
+
+describe("§4.2 envelope key order, as serialized", () => {
+  const keysOf = (payload: string) => Object.keys(JSON.parse(payload));
+  const send = (name: string, as: TestIdentity | undefined, body: unknown) =>
+    t.app.inject({ method: "PATCH", url: `/api/v1/dynamic-secrets/${name}`, headers: as ? auth(as) : {}, payload: body as object });
+  const base = { projectSlug: "ds-proj", environmentSlug: "dev", path: "/" };
+
+  test("401/404/422/400: reqId, statusCode, message, error; 403: details before error", async () => {
+    const plain = ["reqId", "statusCode", "message", "error"];
+    expect(keysOf((await send("totp-root", undefined, { ...base, data: {} })).payload)).toEqual(plain);
+    expect(keysOf((await send("ghost", f.admin, { ...base, data: {} })).payload)).toEqual(plain);
+    expect(keysOf((await send("totp-root", f.admin, { ...base, data: { defaultTTL: "1s" } })).payload)).toEqual(plain);
+    expect(keysOf((await send("totp-root", f.admin, { ...base, path: "/a b", data: {} })).payload)).toEqual(plain);
+    const viewer = await withBuiltIn("viewer", "viewer");
+    expect(keysOf((await send("totp-root", viewer, { ...base, data: {} })).payload)).toEqual(["reqId", "statusCode", "message", "details", "error"]);
+    const outsider = await createIdentity(t, f.orgId, `out-${(roleCount += 1)}`);
+    expect(keysOf((await send("totp-root", outsider, { ...base, data: {} })).payload)).toEqual(plain);
+  });
+});
+
+test("§7 81 (D16): the 201st PATCH within a minute from one client → 429, with the default limits (validation failures count)", async () => {
+  const limited = await buildDsTestApp({ RATE_LIMIT_ENABLED: "true" }, t);
+  try {
+    const send = () =>
+      limited.app.inject({
+        method: "PATCH",
+        url: "/api/v1/dynamic-secrets/totp-root",
+        headers: { ...auth(f.admin), "x-forwarded-for": "198.51.100.81" },
+        payload: { projectSlug: "ds-proj", environmentSlug: "dev", data: { defaultTTL: "1s" } },
+      });
+    for (let i = 0; i < 200; i += 1) expect((await send()).statusCode).toBe(422);
+    const res = await send();
+    expect(res.statusCode).toBe(429);
+    expect(res.json()).toEqual(envelope(429, "RateLimitExceeded", expect.stringMatching(/^Rate limit exceeded\. Please try again in \d+ seconds$/)));
+    expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
+  } finally {
+    await limited.close();
+  }
 });

@@ -105,10 +105,10 @@ describe("POST /api/v1/folders", () => {
 });
 
 describe("resolveFolderByPath", () => {
-  test("404 names the path as sent (trailing slash removed) and the environment", async () => {
+  test("404 names the path as given (the router already removed one trailing slash) and the environment", async () => {
     await expect(t.container.folderService.resolveFolderByPath(projectId, "dev", "/missing/")).rejects.toMatchObject({
       status: 404,
-      message: "Folder with path '/missing' in environment 'dev' not found",
+      message: "Folder with path '/missing/' in environment 'dev' not found",
     });
     await expect(t.container.folderService.resolveFolderByPath(projectId, "nope", "/")).rejects.toMatchObject({
       status: 404,
