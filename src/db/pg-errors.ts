@@ -19,3 +19,12 @@ export function isForeignKeyViolation(err: unknown, constraint?: string): boolea
 export function isStringTooLong(err: unknown): boolean {
   return pgError(err)?.code === "22001";
 }
+
+/**
+ * A NUL character, which PostgreSQL text and jsonb cannot hold: 22021 for text parameters
+ * ("invalid byte sequence for encoding UTF8: 0x00"), 22P05 for `\u0000` inside jsonb.
+ */
+export function isNulCharacter(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code === "22021" || code === "22P05";
+}

@@ -8,6 +8,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../lib/errors.js";
+import { isNulCharacter, isStringTooLong } from "../db/pg-errors.js";
 import { RequestValidationError } from "./zod.js";
 
 // The only place errors become HTTP responses. Every non-2xx answer is the envelope
@@ -32,8 +33,15 @@ const FASTIFY_ERRORS: Record<string, (err: FastifyError) => AppError> = {
   FST_ERR_CTP_INVALID_TYPE: () => new BadRequestError("Invalid content type"),
 };
 
+export const VALUE_TOO_LONG_MESSAGE = "One or more field values exceed the maximum length allowed for this resource";
+export const NUL_CHARACTER_MESSAGE = "String must not contain NUL characters";
+
 export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  // Values no column can hold are the caller's fault, whichever route wrote them (the write's
+  // transaction has rolled back by now): Infisical's newest handler answers 22001 with this 422.
+  if (isStringTooLong(err)) return new ValidationError(VALUE_TOO_LONG_MESSAGE);
+  if (isNulCharacter(err)) return new ValidationError(NUL_CHARACTER_MESSAGE);
   if (err instanceof RequestValidationError) return new ValidationError(err.issues);
   if (err instanceof ZodError) return new ValidationError(err.issues);
   const fe = err as FastifyError;

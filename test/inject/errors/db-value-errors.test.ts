@@ -1,0 +1,127 @@
+import { sql } from "kysely";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { NUL_CHARACTER_MESSAGE, VALUE_TOO_LONG_MESSAGE } from "../../../src/http/error-handler.js";
+import { buildTestApp, type TestApp } from "../../support/app.js";
+import { createTestDb } from "../../support/db.js";
+import { bearer, bootstrapInstance, createProject, type BootstrappedInstance } from "../../support/factories.js";
+
+// Values no column can hold (longer than a varchar(n), or carrying NUL) on every create route:
+// a 422 envelope, never a 500, and the whole write rolled back.
+
+let t: TestApp;
+let admin: BootstrappedInstance;
+let project: { id: string; slug: string };
+let identityId: string;
+
+beforeAll(async () => {
+  t = await buildTestApp();
+  admin = await bootstrapInstance(t.app);
+  project = await createProject(t.app, admin.token, { slug: "long-proj" });
+  const identity = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/identities",
+    headers: bearer(admin.token),
+    payload: { name: "long-member", organizationId: admin.orgId },
+  });
+  identityId = identity.json().identity.id;
+});
+afterAll(async () => t?.close());
+
+const tooLong = { reqId: expect.any(String), statusCode: 422, message: VALUE_TOO_LONG_MESSAGE, error: "ValidationFailure" };
+const withNul = { reqId: expect.any(String), statusCode: 422, message: NUL_CHARACTER_MESSAGE, error: "ValidationFailure" };
+const LONG = "n".repeat(256);
+// ms() reads this as one hour; it is 65 characters long, for a varchar(64) column.
+const LONG_RANGE = `${"0".repeat(63)}1h`;
+const START = "2026-01-01T00:00:00.000Z";
+
+async function rowCounts(db = t.testDb.db): Promise<Record<string, number>> {
+  const { rows } = await sql<{ name: string }>`SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_name NOT LIKE 'kysely_%' ORDER BY 1`.execute(db);
+  const counts = await sql<Record<string, string>>`SELECT ${sql.join(rows.map((r) => sql`(SELECT count(*) FROM ${sql.table(r.name)}) AS ${sql.ref(r.name)}`))}`.execute(db);
+  return Object.fromEntries(Object.entries(counts.rows[0]!).map(([k, v]) => [k, Number(v)]));
+}
+
+type Case = [label: string, method: "POST" | "PATCH", url: () => string, body: () => object, expected: object];
+
+const CASES: Case[] = [
+  ["identity name", "POST", () => "/api/v1/identities", () => ({ name: LONG, organizationId: admin.orgId }), tooLong],
+  ["identity name with NUL", "POST", () => "/api/v1/identities", () => ({ name: "a\u0000b", organizationId: admin.orgId }), withNul],
+  ["identity metadata key", "POST", () => "/api/v1/identities", () => ({ name: "ok", organizationId: admin.orgId, metadata: [{ key: LONG, value: "v" }] }), tooLong],
+  ["project name (envs, folders, membership rolled back)", "POST", () => "/api/v2/workspace", () => ({ projectName: LONG }), tooLong],
+  ["project description with NUL", "POST", () => "/api/v2/workspace", () => ({ projectName: "p", projectDescription: "a\u0000" }), withNul],
+  ["environment name", "POST", () => `/api/v1/workspace/${project.id}/environments`, () => ({ name: LONG, slug: "qa" }), tooLong],
+  ["folder name (parents rolled back)", "POST", () => "/api/v1/folders", () => ({ workspaceId: project.id, environment: "dev", path: "/new/parents", name: LONG }), tooLong],
+  ["folder description with NUL", "POST", () => "/api/v1/folders", () => ({ workspaceId: project.id, environment: "dev", path: "/", name: "f", description: "\u0000" }), withNul],
+  ["role name", "POST", () => `/api/v2/workspace/${project.id}/roles`, () => ({ slug: "long-role", name: LONG, permissions: [] }), tooLong],
+  ["v1 role name", "POST", () => `/api/v1/workspace/${project.slug}/roles`, () => ({ slug: "long-role-v1", name: LONG, permissions: [] }), tooLong],
+  [
+    "role condition with NUL (jsonb)",
+    "POST",
+    () => `/api/v2/workspace/${project.id}/roles`,
+    () => ({ slug: "nul-role", name: "n", permissions: [{ subject: "dynamic-secrets", action: ["lease"], conditions: { environment: "a\u0000" } }] }),
+    withNul,
+  ],
+  [
+    "membership temporaryRange",
+    "POST",
+    () => `/api/v2/workspace/${project.id}/identity-memberships/${identityId}`,
+    () => ({ roles: [{ role: "no-access" }, { role: "viewer", isTemporary: true, temporaryMode: "relative", temporaryRange: LONG_RANGE, temporaryAccessStartTime: START }] }),
+    tooLong,
+  ],
+  [
+    "privilege temporaryRange",
+    "POST",
+    () => "/api/v2/identity-project-additional-privilege",
+    () => ({
+      identityId: admin.identityId,
+      projectId: project.id,
+      permissions: [{ subject: "dynamic-secrets", action: ["lease"] }],
+      type: { isTemporary: true, temporaryMode: "relative", temporaryRange: LONG_RANGE, temporaryAccessStartTime: START },
+    }),
+    tooLong,
+  ],
+];
+
+describe("create routes", () => {
+  test.each(CASES)("%s → 422, nothing written", async (_label, method, url, body, expected) => {
+    const before = await rowCounts();
+    const response = await t.app.inject({ method, url: url(), headers: bearer(admin.token), payload: body() });
+    expect(response.json()).toEqual(expected);
+    expect(response.statusCode).toBe(422);
+    expect(await rowCounts()).toEqual(before);
+  });
+});
+
+describe("lookups", () => {
+  test("GET /api/v1/folders with NUL in the environment → 422", async () => {
+    const response = await t.app.inject({
+      method: "GET",
+      url: `/api/v1/folders?workspaceId=${project.id}&environment=a%00b&path=%2F`,
+      headers: bearer(admin.token),
+    });
+    expect(response.json()).toEqual(withNul);
+  });
+});
+
+describe("bootstrap", () => {
+  test.each([
+    ["organization name", LONG, tooLong],
+    ["organization name with NUL", "a\u0000b", withNul],
+  ])("%s → 422, instance still uninitialized", async (_label, organization, expected) => {
+    const db = await createTestDb();
+    const fresh = await buildTestApp({}, db);
+    try {
+      const response = await fresh.app.inject({
+        method: "POST",
+        url: "/api/v1/admin/bootstrap",
+        payload: { email: "admin@example.com", password: "pw", organization },
+      });
+      expect(response.json()).toEqual(expected);
+      expect(await rowCounts(db.db)).toEqual(expect.objectContaining({ instance_settings: 0, users: 0, organizations: 0, identities: 0 }));
+      // The failed attempt did not claim the instance: a valid one still succeeds.
+      await bootstrapInstance(fresh.app);
+    } finally {
+      await fresh.close();
+      await db.destroy();
+    }
+  });
+});
