@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
+import { prng, randomValue } from "../../support/fuzz.js";
 import { assertMatchesContract } from "../openapi/contract.js";
 import { auth, buildDsTestApp, createDynamicSecret, createFixture, SQL_INPUTS, type DsTestApp, type Fixture } from "./fixtures.js";
 
@@ -17,41 +18,7 @@ beforeAll(async () => {
 });
 afterAll(async () => t?.close());
 
-/** mulberry32: a small deterministic PRNG, so a failure can be replayed from its seed. */
-function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let x = Math.imul(a ^ (a >>> 15), 1 | a);
-    x = (x + Math.imul(x ^ (x >>> 7), 61 | x)) ^ x;
-    return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const STRINGS = [
-  "", " ", "/", "//", "/app", "/../..", "dev", "fuzz", "1h", "30s", "10y", "11y", "-1m", "1e3", "NaN", "Infinity",
-  "{{randomUsername}}", "{{", "}}", "{{{", "{{#if}}", "{{> p}}", "{{identity.name}}", "\u0000", "a\u0000b", "\ud800", "💥",
-  "é", "\n", "'; DROP TABLE dynamic_secrets; --", "__proto__", "constructor", "prototype", "%00", "\\", '"', "a".repeat(300),
-  "x".repeat(70_000), "fuzz-totp", "fuzz-sql", "Fuzz-Totp", "-", "a--b",
-];
-
-function value(rand: () => number, depth: number): unknown {
-  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rand() * xs.length)]!;
-  switch (Math.floor(rand() * (depth > 3 ? 6 : 9))) {
-    case 0: return null;
-    case 1: return rand() < 0.5;
-    case 2: return pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 3306, 5432]);
-    case 3:
-    case 4:
-    case 5: return pick(STRINGS);
-    case 6: return Array.from({ length: Math.floor(rand() * 4) }, () => value(rand, depth + 1));
-    default: {
-      const out: Record<string, unknown> = {};
-      for (let i = Math.floor(rand() * 4); i > 0; i -= 1) out[pick([...STRINGS.slice(0, 20), "key", "value", "host", "port", "password"])] = value(rand, depth + 1);
-      return out;
-    }
-  }
-}
+const value = (rand: () => number, depth: number) => randomValue(rand, depth);
 
 function body(rand: () => number): unknown {
   const maybe = (v: () => unknown) => (rand() < 0.5 ? v() : undefined);
