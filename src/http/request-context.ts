@@ -37,14 +37,14 @@ export function clientIp(request: FastifyRequest): string {
   return request.socket.remoteAddress ?? "";
 }
 
+/** Infisical's classification, in its order (patch-endpoint.md §5): exact names first, then substrings. */
 export function userAgentTypeOf(userAgent: string): UserAgentType {
-  const ua = userAgent.toLowerCase();
-  if (ua.includes("mozilla")) return "web";
-  if (ua.includes("infisicalnodesdk")) return "InfisicalNodeSDK";
-  if (ua.includes("infisicalpythonsdk")) return "InfisicalPythonSDK";
-  if (ua.includes("k8-operator")) return "k8-operator";
-  if (ua.includes("terraform")) return "terraform";
-  if (ua.startsWith("cli")) return "cli";
+  if (userAgent === "cli") return "cli";
+  if (userAgent === "k8-operator" || userAgent.startsWith("k8-operator/")) return "k8-operator";
+  if (userAgent === "terraform") return "terraform";
+  if (userAgent.toLowerCase().includes("mozilla")) return "web";
+  if (userAgent.includes("InfisicalNodeSDK")) return "InfisicalNodeSDK";
+  if (userAgent.includes("InfisicalPythonSDK")) return "InfisicalPythonSDK";
   return "other";
 }
 

@@ -1,6 +1,7 @@
 import jwt from "jsonwebtoken";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { userAgentTypeOf } from "../../../src/http/request-context.js";
 import { createMembershipRepository, type NewMembershipRole } from "../../../src/projects/membership.repository.js";
 import {
   auth,
@@ -466,4 +467,43 @@ test("§7 81 (D16): the 201st PATCH within a minute from one client → 429, wit
   } finally {
     await limited.close();
   }
+});
+
+describe("§5 userAgentType, Infisical's rules in its order", () => {
+  test.each([
+    ["cli", "cli"],
+    ["cli/0.1", "other"],
+    ["k8-operator", "k8-operator"],
+    ["k8-operator/v0.9", "k8-operator"],
+    ["my-k8-operator", "other"],
+    ["terraform", "terraform"],
+    ["terraform-provider-infisical/1.0", "other"],
+    ["Mozilla/5.0 (X11)", "web"],
+    ["mozilla terraform", "web"],
+    ["InfisicalNodeSDK/4.0", "InfisicalNodeSDK"],
+    ["infisicalnodesdk", "other"],
+    ["python InfisicalPythonSDK", "InfisicalPythonSDK"],
+    ["", "other"],
+    ["node", "other"],
+  ])("%j → %s", (userAgent, expected) => {
+    expect(userAgentTypeOf(userAgent)).toBe(expected);
+  });
+
+  test("the PATCH audit row records the caller's user agent and its type", async () => {
+    const res = await t.app.inject({
+      method: "PATCH",
+      url: "/api/v1/dynamic-secrets/totp-other",
+      headers: { ...auth(f.admin), "user-agent": "k8-operator/v1.2" },
+      payload: { projectSlug: "ds-proj", environmentSlug: "dev", path: "/other", data: { defaultTTL: "3h" } },
+    });
+    expect(res.statusCode).toBe(200);
+    const row = await t.testDb.db
+      .selectFrom("audit_logs")
+      .select(["user_agent", "user_agent_type"])
+      .where("event_type", "=", "update-dynamic-secret")
+      .where(sql<boolean>`event_metadata->>'dynamicSecretName' = 'totp-other'`)
+      .orderBy("created_at", "desc")
+      .executeTakeFirstOrThrow();
+    expect(row).toEqual({ user_agent: "k8-operator/v1.2", user_agent_type: "k8-operator" });
+  });
 });
