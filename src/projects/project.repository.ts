@@ -180,9 +180,11 @@ export function createProjectRepository(db: Executor) {
 
     /**
      * Inserts at `position` (shifting the ones at or after it; the position constraint is deferred)
-     * or after the last one. Call inside a transaction.
+     * or after the last one. Call inside a transaction: the project row is locked first, so concurrent
+     * inserts into one project take their turn instead of computing the same position.
      */
     async insertEnvironment(input: { projectId: string; name: string; slug: string; position?: number }): Promise<Environment> {
+      await db.selectFrom("projects").select("id").where("id", "=", input.projectId).forUpdate().execute();
       let position = input.position;
       if (position === undefined) {
         const last = await db
