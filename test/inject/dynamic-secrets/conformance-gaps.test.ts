@@ -282,6 +282,26 @@ describe("§F.8 actions, inverted rules, temporary roles, through PATCH", () => 
     );
   });
 
+  test("B.6: a built-in role's rule in details has the plain string subject, a custom role's an array", async () => {
+    const identity = await createMember(t, f, `mixed-${(roleCount += 1)}`, {
+      builtIn: ["member"],
+      custom: [[{ subject: "dynamic-secrets", action: ["edit-root-credential"], inverted: true, conditions: { environment: "prod" } }]],
+    });
+    const res = await patchF("totp-prod", identity);
+    expect(res.body).toEqual(pdEdit(expect.any(Array)));
+    expect(res.body.details).toHaveLength(2);
+    expect(res.body.details).toEqual(
+      expect.arrayContaining([
+        { action: ["edit-root-credential"], inverted: true, subject: ["dynamic-secrets"], conditions: { environment: "prod" } },
+        {
+          action: ["read-root-credential", "create-root-credential", "edit-root-credential", "delete-root-credential", "lease"],
+          inverted: false,
+          subject: "dynamic-secrets",
+        },
+      ]),
+    );
+  });
+
   test.each([
     ["#56 expired", "1h", 403],
     ["#57 current", "3h", 200],
@@ -506,4 +526,14 @@ describe("§5 userAgentType, Infisical's rules in its order", () => {
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ user_agent: "k8-operator/v1.2", user_agent_type: "k8-operator" });
   });
+});
+
+test("§D.3: the listing defaults to 20 entries, newest first, updatedAt echoing createdAt", async () => {
+  const res = await t.app.inject({ method: "GET", url: `/api/v1/organization/audit-logs?projectId=${f.project.id}`, headers: auth(f.admin) });
+  expect(res.statusCode).toBe(200);
+  const logs = res.json().auditLogs as { createdAt: string; updatedAt: string }[];
+  expect(logs).toHaveLength(20);
+  const times = logs.map((l) => Date.parse(l.createdAt));
+  expect(times).toEqual([...times].sort((a, b) => b - a));
+  for (const log of logs) expect(log.updatedAt).toBe(log.createdAt);
 });
