@@ -104,6 +104,20 @@ describe("§7 2–7 and §F.1: token errors on the PATCH route", () => {
     );
   });
 
+  test("§7 9 / D14: without a token every transport problem is still the 401", async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ "content-type": "application/json" }, '{"projectSlug":'],
+      [{ "content-type": "application/json" }, ""],
+      [{ "content-type": "application/xml" }, "<a/>"],
+      [{ "content-type": "application/json" }, JSON.stringify({ pad: "x".repeat(1_100_000) })],
+      [{ "content-type": "application/json" }, '{"__proto__":{"x":1}}'],
+    ];
+    for (const [headers, payload] of cases) {
+      const res = await t.app.inject({ method: "PATCH", url, headers, payload });
+      expect(res.json(), payload.slice(0, 20)).toEqual(envelope(401, "UnauthorizedError", "Token missing"));
+    }
+  });
+
   test("F.1 #16: `Token <jwt>` loses its first character → invalid token", async () => {
     const res = await rawPatch(t, url, { headers: { authorization: `Token ${f.admin.token}` }, payload: body });
     expect(res.body).toEqual(envelope(403, "TokenError", "invalid token"));
@@ -467,6 +481,25 @@ describe("§4.2 envelope key order, as serialized", () => {
     const outsider = await createIdentity(t, f.orgId, `out-${(roleCount += 1)}`);
     expect(keysOf((await send("totp-root", outsider, { ...base, data: {} })).payload)).toEqual(plain);
   });
+});
+
+test("§4.2/D15: 200s and envelopes are application/json; charset=utf-8, and x-request-id is the envelope's reqId", async () => {
+  const ok = await t.app.inject({
+    method: "PATCH",
+    url: "/api/v1/dynamic-secrets/totp-root",
+    headers: auth(f.admin),
+    payload: { projectSlug: "ds-proj", environmentSlug: "dev", data: {} },
+  });
+  expect(ok.statusCode).toBe(200);
+  expect(ok.headers["content-type"]).toBe("application/json; charset=utf-8");
+  const missing = await t.app.inject({
+    method: "PATCH",
+    url: "/api/v1/dynamic-secrets/ghost",
+    headers: auth(f.admin),
+    payload: { projectSlug: "ds-proj", environmentSlug: "dev", data: {} },
+  });
+  expect(missing.headers["content-type"]).toBe("application/json; charset=utf-8");
+  expect(missing.headers["x-request-id"]).toBe(missing.json().reqId);
 });
 
 test("§7 81 (D16): the 201st PATCH within a minute from one client → 429, with the default limits (validation failures count)", async () => {
