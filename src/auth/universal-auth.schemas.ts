@@ -3,6 +3,8 @@ import { z } from "zod";
 // Universal Auth request/response schemas (auth-and-permissions.md §A.6).
 
 const MAX_TTL_SECONDS = 315_360_000;
+/** Counters are PostgreSQL `integer` columns: a larger value could only fail at write time (a 500). */
+const MAX_INT4 = 2_147_483_647;
 
 const TrustedIpInputSchema = z.object({ ipAddress: z.string().trim() });
 const TrustedIpSchema = z.object({ ipAddress: z.string(), type: z.enum(["ipv4", "ipv6"]), prefix: z.number() });
@@ -15,8 +17,8 @@ const UniversalAuthFields = {
   accessTokenTrustedIps: z.array(TrustedIpInputSchema).min(1),
   accessTokenTTL: z.number().int().min(0).max(MAX_TTL_SECONDS),
   accessTokenMaxTTL: z.number().int().min(0).max(MAX_TTL_SECONDS),
-  accessTokenNumUsesLimit: z.number().int().min(0),
-  accessTokenPeriod: z.number().int().min(0),
+  accessTokenNumUsesLimit: z.number().int().min(0).max(MAX_INT4),
+  accessTokenPeriod: z.number().int().min(0).max(MAX_INT4),
   lockoutEnabled: z.boolean(),
   lockoutThreshold: z.number().int().min(1).max(30),
   lockoutDurationSeconds: z.number().int().min(30).max(86_400),
@@ -65,7 +67,7 @@ export const UniversalAuthSchema = z.object({
 
 export const CreateClientSecretBodySchema = z.object({
   description: z.string().trim().default(""),
-  numUsesLimit: z.number().int().min(0).default(0),
+  numUsesLimit: z.number().int().min(0).max(MAX_INT4).default(0),
   ttl: z.number().int().min(0).max(MAX_TTL_SECONDS).default(0),
 });
 

@@ -28,3 +28,9 @@ export function isNulCharacter(err: unknown): boolean {
   const code = pgError(err)?.code;
   return code === "22021" || code === "22P05";
 }
+
+/** A number or date outside its column's range (numeric_value_out_of_range, datetime_field_overflow). */
+export function isOutOfRange(err: unknown): boolean {
+  const code = pgError(err)?.code;
+  return code === "22003" || code === "22008";
+}

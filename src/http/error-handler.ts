@@ -8,7 +8,7 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../lib/errors.js";
-import { isNulCharacter, isStringTooLong } from "../db/pg-errors.js";
+import { isNulCharacter, isOutOfRange, isStringTooLong } from "../db/pg-errors.js";
 import { RequestValidationError } from "./zod.js";
 
 // The only place errors become HTTP responses. Every non-2xx answer is the envelope
@@ -35,6 +35,7 @@ const FASTIFY_ERRORS: Record<string, (err: FastifyError) => AppError> = {
 
 export const VALUE_TOO_LONG_MESSAGE = "One or more field values exceed the maximum length allowed for this resource";
 export const NUL_CHARACTER_MESSAGE = "String must not contain NUL characters";
+export const OUT_OF_RANGE_MESSAGE = "One or more field values are out of the range allowed for this resource";
 
 export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
@@ -42,6 +43,7 @@ export function toAppError(err: unknown): AppError | undefined {
   // transaction has rolled back by now): Infisical's newest handler answers 22001 with this 422.
   if (isStringTooLong(err)) return new ValidationError(VALUE_TOO_LONG_MESSAGE);
   if (isNulCharacter(err)) return new ValidationError(NUL_CHARACTER_MESSAGE);
+  if (isOutOfRange(err)) return new ValidationError(OUT_OF_RANGE_MESSAGE);
   if (err instanceof RequestValidationError) return new ValidationError(err.issues);
   if (err instanceof ZodError) return new ValidationError(err.issues);
   const fe = err as FastifyError;

@@ -20,7 +20,10 @@ function temporaryEnd(role: MembershipRoleInput): { start: Date; end: Date } {
   if (typeof duration !== "number" || !Number.isFinite(duration) || duration <= 0) {
     throw new BadRequestError("Temporary role must have access start time and range");
   }
-  return { start, end: new Date(start.getTime() + duration) };
+  // A range that ends past the last representable date names no end (an Invalid Date, then a 500).
+  const end = new Date(start.getTime() + duration);
+  if (Number.isNaN(end.getTime())) throw new BadRequestError("Temporary role must have access start time and range");
+  return { start, end };
 }
 
 function assertRoleShapes(requested: MembershipRoleInput[]): void {

@@ -66,7 +66,10 @@ export function createPrivilegeService({ db, permissionService }: { db: Db; perm
         throw new BadRequestError("Temporary privilege must have access start time and range");
       }
       const start = new Date(body.type.temporaryAccessStartTime);
-      window = { start, end: new Date(start.getTime() + duration) };
+      const end = new Date(start.getTime() + duration);
+      // A range that ends past the last representable date names no end (an Invalid Date, then a 500).
+      if (Number.isNaN(end.getTime())) throw new BadRequestError("Temporary privilege must have access start time and range");
+      window = { start, end };
     }
     const slug = body.slug ?? `privilege-${randomBytes(4).toString("hex")}`;
     let row;

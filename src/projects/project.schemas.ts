@@ -48,10 +48,13 @@ export const ProjectSchema = z.object({
 
 export const ProjectIdParamsSchema = z.object({ projectId: z.string().trim() });
 
+export const MAX_ENVIRONMENT_POSITION = 1_000_000;
+
 export const CreateEnvironmentBodySchema = z.object({
   name: z.string().trim().min(1),
   slug: slugSchema({ max: 64 }),
-  position: z.number().int().min(1).optional(),
+  // Bounded so that positions (integer column, shifted by one per insert) can never overflow.
+  position: z.number().int().min(1).max(MAX_ENVIRONMENT_POSITION).optional(),
 });
 
 export const EnvironmentSchema = z.object({

@@ -91,6 +91,80 @@ describe("create routes", () => {
   });
 });
 
+const BIG = 3_000_000_000;
+const tooBig = (path: string, maximum: number) => ({
+  reqId: expect.any(String),
+  statusCode: 422,
+  message: [expect.objectContaining({ code: "too_big", maximum, path: [path] })],
+  error: "ValidationFailure",
+});
+const farRange = (kind: string) => ({
+  reqId: expect.any(String),
+  statusCode: 400,
+  message: `Temporary ${kind} must have access start time and range`,
+  error: "BadRequest",
+});
+
+describe("numbers and dates past their column's range", () => {
+  const ua = (suffix = "") => `/api/v1/auth/universal-auth/identities/${identityId}${suffix}`;
+  const NUMBER_CASES: Case[] = [
+    ["UA attach accessTokenNumUsesLimit", "POST", () => ua(), () => ({ accessTokenNumUsesLimit: BIG }), tooBig("accessTokenNumUsesLimit", 2_147_483_647)],
+    ["UA attach accessTokenPeriod", "POST", () => ua(), () => ({ accessTokenPeriod: BIG }), tooBig("accessTokenPeriod", 2_147_483_647)],
+    ["environment position", "POST", () => `/api/v1/workspace/${project.id}/environments`, () => ({ name: "Far", slug: "far", position: 2_147_483_647 }), tooBig("position", 1_000_000)],
+    [
+      "membership temporaryRange ending after the last date",
+      "POST",
+      () => `/api/v2/workspace/${project.id}/identity-memberships/${identityId}`,
+      () => ({ roles: [{ role: "no-access" }, { role: "viewer", isTemporary: true, temporaryMode: "relative", temporaryRange: "1000000y", temporaryAccessStartTime: START }] }),
+      farRange("role"),
+    ],
+    [
+      "privilege temporaryRange ending after the last date",
+      "POST",
+      () => "/api/v2/identity-project-additional-privilege",
+      () => ({
+        identityId: admin.identityId,
+        projectId: project.id,
+        permissions: [{ subject: "dynamic-secrets", action: ["lease"] }],
+        type: { isTemporary: true, temporaryMode: "relative", temporaryRange: "1000000y", temporaryAccessStartTime: START },
+      }),
+      farRange("privilege"),
+    ],
+  ];
+
+  test.each(NUMBER_CASES)("%s → refused, nothing written", async (_label, method, url, body, expected) => {
+    const before = await rowCounts();
+    const response = await t.app.inject({ method, url: url(), headers: bearer(admin.token), payload: body() });
+    expect(response.json()).toEqual(expected);
+    expect(await rowCounts()).toEqual(before);
+  });
+
+  test("UA PATCH and client secrets: counters past int4 → 422, nothing changed", async () => {
+    await t.app.inject({ method: "POST", url: ua(), headers: bearer(admin.token), payload: {} });
+    const stored = await t.testDb.db.selectFrom("identity_universal_auths").selectAll().where("identity_id", "=", identityId).executeTakeFirstOrThrow();
+    for (const [field, url] of [
+      ["accessTokenNumUsesLimit", ua()],
+      ["accessTokenPeriod", ua()],
+    ] as const) {
+      const response = await t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { [field]: BIG } });
+      expect(response.json()).toEqual(tooBig(field, 2_147_483_647));
+    }
+    const secret = await t.app.inject({ method: "POST", url: ua("/client-secrets"), headers: bearer(admin.token), payload: { numUsesLimit: BIG } });
+    expect(secret.json()).toEqual(tooBig("numUsesLimit", 2_147_483_647));
+    expect(await t.testDb.db.selectFrom("identity_universal_auths").selectAll().where("identity_id", "=", identityId).executeTakeFirstOrThrow()).toEqual(stored);
+    expect(await t.testDb.db.selectFrom("identity_ua_client_secrets").select("id").where("identity_ua_id", "=", stored.id).execute()).toEqual([]);
+  });
+
+  test("the largest accepted environment position leaves room for later ones", async () => {
+    const at = (slug: string, position?: number) =>
+      t.app.inject({ method: "POST", url: `/api/v1/workspace/${project.id}/environments`, headers: bearer(admin.token), payload: { name: slug, slug, position } });
+    expect((await at("far-end", 1_000_000)).statusCode).toBe(200);
+    const next = await at("after-far-end");
+    expect(next.statusCode).toBe(200);
+    expect(next.json().environment.position).toBe(1_000_001);
+  });
+});
+
 describe("lookups", () => {
   test("GET /api/v1/folders with NUL in the environment → 422", async () => {
     const response = await t.app.inject({
