@@ -43,6 +43,9 @@ export async function listAuditLogs(db: Executor, filter: AuditLogFilter): Promi
   if (filter.actorId) query = query.where(sql<boolean>`actor_metadata @> ${JSON.stringify({ userId: filter.actorId })}::jsonb`);
   if (filter.eventTypes?.length) query = query.where("event_type", "in", filter.eventTypes);
   if (filter.userAgentType) query = query.where("user_agent_type", "=", filter.userAgentType);
+  for (const [key, value] of Object.entries({ ...filter.location })) {
+    query = query.where(sql<boolean>`event_metadata @> ${JSON.stringify({ [key]: value })}::jsonb`);
+  }
   for (const [key, value] of Object.entries(filter.eventMetadata ?? {})) {
     query = query.where(sql<boolean>`event_metadata @> ${JSON.stringify({ [key]: value })}::jsonb`);
   }

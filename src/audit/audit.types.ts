@@ -72,6 +72,8 @@ export type AuditLogFilter = {
   eventTypes?: string[];
   userAgentType?: string;
   eventMetadata?: Record<string, string>;
+  /** environment / secretPath / secretKey, each an exact match on the event metadata. */
+  location?: Record<string, string>;
   startDate: Date;
   endDate: Date;
   offset: number;

@@ -570,3 +570,24 @@ test("§D.3: the listing defaults to 20 entries, newest first, updatedAt echoing
   expect(times).toEqual([...times].sort((a, b) => b - a));
   for (const log of logs) expect(log.updatedAt).toBe(log.createdAt);
 });
+
+test("§D.3: environment/secretPath narrow only with a projectId and an event filter that is empty or names a secret event", async () => {
+  type Log = { event: { type: string; metadata: Record<string, unknown> } };
+  const logs = async (query: string) => {
+    const res = await t.app.inject({ method: "GET", url: `/api/v1/organization/audit-logs?limit=1000&${query}`, headers: auth(f.admin) });
+    expect(res.statusCode).toBe(200);
+    return res.json().auditLogs as Log[];
+  };
+  const envs = (list: Log[]) => [...new Set(list.map((l) => l.event.metadata.environment))].sort();
+  const p = `projectId=${f.project.id}`;
+
+  expect(envs(await logs(`${p}&environment=prod`))).toEqual(["prod"]);
+  expect(envs(await logs(`${p}&environment=prod&eventType=update-dynamic-secret,get-secret`))).toEqual(["prod"]);
+  const onlyApp = await logs(`${p}&environment=dev&secretPath=/app`);
+  expect(onlyApp.length).toBeGreaterThan(0);
+  for (const l of onlyApp) expect(l.event.metadata).toMatchObject({ environment: "dev", secretPath: "/app" });
+  // Ignored: a pure dynamic-secret event query, or no projectId.
+  expect(envs(await logs(`${p}&environment=prod&eventType=update-dynamic-secret`))).toEqual(["dev", "prod", "staging"]);
+  expect(envs(await logs(`environment=prod&eventType=update-dynamic-secret`))).toEqual(["dev", "prod", "staging"]);
+  expect(await logs(`${p}&secretKey=nope`)).toEqual([]);
+});
