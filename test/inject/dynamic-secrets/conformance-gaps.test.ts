@@ -124,6 +124,13 @@ describe("§7 2–7 and §F.1: token errors on the PATCH route", () => {
   });
 });
 
+test("§F.3 #21: an org-admin identity that did not create the project is no member (403, no details)", async () => {
+  const orgAdmin = await createIdentity(t, f.orgId, `org-admin-${(roleCount += 1)}`, "admin");
+  expect((await patchF("totp-root", orgAdmin)).body).toEqual(
+    envelope(403, "You are not member of this project", "You are not allowed to access this resource"),
+  );
+});
+
 describe("§F.4 built-in roles, through PATCH", () => {
   test.each([["viewer"], ["no-access"]])("#24/#25 %s → PD(edit), details []", async (role) => {
     const who = await withBuiltIn(role, role);
@@ -478,6 +485,9 @@ describe("§4.2 envelope key order, as serialized", () => {
     expect(keysOf((await send("totp-root", f.admin, { ...base, path: "/a b", data: {} })).payload)).toEqual(plain);
     const viewer = await withBuiltIn("viewer", "viewer");
     expect(keysOf((await send("totp-root", viewer, { ...base, data: {} })).payload)).toEqual(["reqId", "statusCode", "message", "details", "error"]);
+    const scoped = await withCustom("scoped", [{ subject: "dynamic-secrets", action: ["edit-root-credential"], conditions: { environment: "prod" } }]);
+    const denied = JSON.parse((await send("totp-root", scoped, { ...base, data: {} })).payload);
+    expect(Object.keys(denied.details[0])).toEqual(["action", "inverted", "subject", "conditions"]);
     const outsider = await createIdentity(t, f.orgId, `out-${(roleCount += 1)}`);
     expect(keysOf((await send("totp-root", outsider, { ...base, data: {} })).payload)).toEqual(plain);
   });
