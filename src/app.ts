@@ -89,6 +89,9 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
     // Per route and per client (D16): the key names both, writes and reads have their own budget.
     await app.register(fastifyRateLimit, {
       global: true,
+      // As Infisical: after authentication and body parsing, before validation (Appendix C 2), so a
+      // request without a token still gets its 401 and a 422 counts.
+      hook: "preValidation",
       timeWindow: 60_000,
       max: (request) => (WRITE_METHODS.has(request.method) ? config.rateLimit.writePerMinute : config.rateLimit.readPerMinute),
       keyGenerator: (request) => `${clientIp(request)}|${request.method}|${request.routeOptions.url ?? request.url}`,

@@ -601,3 +601,25 @@ test("§D.3: environment/secretPath narrow only with a projectId and an event fi
   expect(envs(await logs(`environment=prod&eventType=update-dynamic-secret`))).toEqual(["dev", "prod", "staging"]);
   expect(await logs(`${p}&secretKey=nope`)).toEqual([]);
 });
+
+test("Appendix C 2: rate limiting runs after authentication and body parsing, before validation", async () => {
+  const limited = await buildDsTestApp({ RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "2" }, t);
+  try {
+    const send = (headers: Record<string, string>, payload: string) =>
+      limited.app.inject({
+        method: "PATCH",
+        url: "/api/v1/dynamic-secrets/totp-root",
+        headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.2", ...headers },
+        payload,
+      });
+    const invalid = JSON.stringify({ projectSlug: "ds-proj", environmentSlug: "dev", data: { defaultTTL: "1s" } });
+    for (let i = 0; i < 4; i += 1) expect((await send({}, invalid)).statusCode).toBe(401);
+    for (let i = 0; i < 4; i += 1) expect((await send(auth(f.admin), '{"projectSlug":')).statusCode).toBe(400);
+    expect((await send(auth(f.admin), invalid)).statusCode).toBe(422);
+    expect((await send(auth(f.admin), invalid)).statusCode).toBe(422);
+    expect((await send(auth(f.admin), invalid)).statusCode).toBe(429);
+    expect((await send({}, invalid)).statusCode).toBe(401);
+  } finally {
+    await limited.close();
+  }
+});
