@@ -20,6 +20,12 @@ export function createBootstrapRepository(db: Executor) {
       return row !== undefined;
     },
 
+    /** A plain read, for refusing early; claimInstance stays the decision under races. */
+    async isInitialized(): Promise<boolean> {
+      const row = await db.selectFrom("instance_settings").select("initialized").where("id", "=", 1).executeTakeFirst();
+      return row?.initialized === true;
+    },
+
     async setInstanceAdminIdentity(identityId: string): Promise<void> {
       await db.updateTable("instance_settings").set({ instance_admin_identity_id: identityId }).where("id", "=", 1).execute();
     },

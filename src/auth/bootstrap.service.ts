@@ -11,6 +11,7 @@ import { hashSecret, signAccessToken } from "./token.js";
 
 export const INSTANCE_ADMIN_IDENTITY_NAME = "Instance Admin Identity";
 export const INSTANCE_ADMIN_TOKEN_NAME = "Instance Admin Token";
+const ALREADY_SET_UP = "Instance has already been set up";
 
 export type BootstrapResult = {
   message: string;
@@ -21,11 +22,14 @@ export type BootstrapResult = {
 
 export function createBootstrapService({ db, config }: { db: Db; config: Pick<Config, "authSecret"> }) {
   async function bootstrap(input: { email: string; password: string; organization: string }): Promise<BootstrapResult> {
+    // Refuse before the slow hash: this route is public, and every call after set-up would
+    // otherwise cost a full scrypt run.
+    if (await createBootstrapRepository(db).isInitialized()) throw new BadRequestError(ALREADY_SET_UP);
     const email = input.email.toLowerCase();
     const passwordHash = await hashSecret(input.password);
     const created = await db.transaction().execute(async (trx) => {
       const repo = createBootstrapRepository(trx);
-      if (!(await repo.claimInstance())) throw new BadRequestError("Instance has already been set up");
+      if (!(await repo.claimInstance())) throw new BadRequestError(ALREADY_SET_UP);
       const identities = createIdentityRepository(trx);
       const user = await repo.insertAdminUser(email, passwordHash);
       const organization = await repo.insertOrganization(input.organization, generateSlug(input.organization, 64));
