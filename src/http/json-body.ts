@@ -4,11 +4,12 @@ import { BadRequestError } from "../lib/errors.js";
 
 /**
  * JSON bodies through secure-json-parse (as Fastify's default parser), but telling a malformed
- * body from a prototype-poisoning one, which Fastify folds into one error.
+ * body from a prototype-poisoning one, which Fastify folds into one error. Infisical also parses
+ * `application/scim+json` as JSON (patch-endpoint.md §1.1).
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (_request, body, done) => {
+  app.addContentTypeParser(["application/json", "application/scim+json"], { parseAs: "string" }, (_request, body, done) => {
     const text = body as string;
     if (text.length === 0) {
       done(new BadRequestError("Body cannot be empty when content-type is set to 'application/json'"), undefined);

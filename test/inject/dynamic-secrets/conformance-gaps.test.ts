@@ -623,3 +623,14 @@ test("Appendix C 2: rate limiting runs after authentication and body parsing, be
     await limited.close();
   }
 });
+
+test("§1.1: application/scim+json bodies are JSON, as in Infisical; other types stay 415 (D14)", async () => {
+  const send = (contentType: string, payload: string) =>
+    t.app.inject({ method: "PATCH", url: "/api/v1/dynamic-secrets/totp-root", headers: { ...auth(f.admin), "content-type": contentType }, payload });
+  const body = JSON.stringify({ projectSlug: "ds-proj", environmentSlug: "dev", data: { defaultTTL: "4h" } });
+  const ok = await send("application/scim+json", body);
+  expect(ok.statusCode).toBe(200);
+  expect(ok.json().dynamicSecret.defaultTTL).toBe("4h");
+  expect((await send("application/scim+json; charset=utf-8", "{x")).json()).toEqual(envelope(400, "BadRequest", "Body is not valid JSON"));
+  expect((await send("application/xml", body)).statusCode).toBe(415);
+});
