@@ -9,7 +9,18 @@ const SECRET_PATH_MESSAGE = "Invalid Secret Path; it must start with a '/'";
 
 const nonEmpty = z.string().trim().min(1);
 const secretPath = z.string().trim().refine((value) => value.startsWith("/"), { message: SECRET_PATH_MESSAGE });
-const glob = z.string().trim().refine(isValidGlob, { message: "Invalid glob pattern" });
+// picomatch's parse is superlinear in a pattern's length and nesting, and runs on the event loop
+// for any authenticated caller (validation precedes permission checks): patterns are bounded first.
+export const MAX_GLOB_LENGTH = 255;
+export const MAX_GLOB_GROUPS = 16;
+const groupCount = (pattern: string) => pattern.split("").filter((c) => c === "(" || c === "{" || c === "[").length;
+const withinBounds = (pattern: string) => pattern.length <= MAX_GLOB_LENGTH && groupCount(pattern) <= MAX_GLOB_GROUPS;
+const glob = z
+  .string()
+  .trim()
+  .max(MAX_GLOB_LENGTH, { message: `Glob pattern must be at most ${MAX_GLOB_LENGTH} characters` })
+  .refine((pattern) => groupCount(pattern) <= MAX_GLOB_GROUPS, { message: `Glob pattern must have at most ${MAX_GLOB_GROUPS} groups` })
+  .refine((pattern) => !withinBounds(pattern) || isValidGlob(pattern), { message: "Invalid glob pattern" });
 
 const EnvironmentCondition = z.union([
   nonEmpty,
@@ -53,6 +64,16 @@ export const PermissionRuleV2Schema = z.discriminatedUnion(
   subjects.map(ruleSchema) as unknown as [ReturnType<typeof ruleSchema>, ...ReturnType<typeof ruleSchema>[]],
 );
 export type PermissionRuleV2 = { subject: string; action: string[]; inverted?: boolean; conditions?: Record<string, unknown> };
+
+export const MAX_PERMISSION_RULES = 256;
+
+/** A rule list, its length checked before any rule is parsed (each rule's globs cost parse time). */
+export function permissionRuleList<T extends z.ZodType>(rule: T) {
+  return z
+    .array(z.unknown())
+    .max(MAX_PERMISSION_RULES, { message: `At most ${MAX_PERMISSION_RULES} permission rules are allowed` })
+    .pipe(z.array(rule));
+}
 
 /** The response shape of stored rules: subject a string, action an array. */
 export const PermissionRuleResponseSchema = z.object({

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
+import { permissionRuleList, PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
 import { slugSchema } from "./project.schemas.js";
 
 // POST /api/v2/identity-project-additional-privilege (auth-and-permissions.md §C.8).
@@ -8,7 +8,7 @@ export const CreatePrivilegeBodySchema = z.object({
   identityId: z.string().trim(),
   projectId: z.string().trim(),
   slug: slugSchema({ min: 1, max: 60 }).optional(),
-  permissions: z.array(PermissionRuleV2Schema),
+  permissions: permissionRuleList(PermissionRuleV2Schema),
   type: z
     .discriminatedUnion("isTemporary", [
       z.object({ isTemporary: z.literal(false) }),

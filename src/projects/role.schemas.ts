@@ -1,6 +1,11 @@
 import { z } from "zod";
 import { RESERVED_PROJECT_ROLE_SLUGS } from "../permissions/actions.js";
-import { PermissionRuleResponseSchema, PermissionRuleV1Schema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
+import {
+  permissionRuleList,
+  PermissionRuleResponseSchema,
+  PermissionRuleV1Schema,
+  PermissionRuleV2Schema,
+} from "../permissions/permission.schemas.js";
 import { slugSchema } from "./project.schemas.js";
 
 // Custom project roles (auth-and-permissions.md §C.7) and identity memberships (§C.6).
@@ -13,12 +18,12 @@ export const CreateRoleBodySchema = z.object({
   slug: RoleSlugSchema,
   name: z.string().trim().min(1),
   description: z.string().trim().nullish(),
-  permissions: z.array(PermissionRuleV2Schema),
+  permissions: permissionRuleList(PermissionRuleV2Schema),
 });
 export type CreateRoleBody = z.infer<typeof CreateRoleBodySchema>;
 
 /** v1 (legacy) roles: POST /api/v1/workspace/:projectSlug/roles. */
-export const CreateRoleV1BodySchema = CreateRoleBodySchema.extend({ permissions: z.array(PermissionRuleV1Schema) });
+export const CreateRoleV1BodySchema = CreateRoleBodySchema.extend({ permissions: permissionRuleList(PermissionRuleV1Schema) });
 export type CreateRoleV1Body = z.infer<typeof CreateRoleV1BodySchema>;
 export const ProjectSlugParamsSchema = z.object({ projectSlug: z.string().trim() });
 
