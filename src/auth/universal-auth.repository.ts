@@ -2,7 +2,7 @@ import { sql, type Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TrustedIp } from "../db/tables/common.js";
 import type { IdentityUaClientSecretsTable, IdentityUniversalAuthsTable } from "../db/tables/identity.table.js";
-import { isUniqueViolation } from "../db/pg-errors.js";
+import { isForeignKeyViolation, isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 
 // Universal Auth configurations, their client secrets (stored only as slow hashes) and the login
@@ -109,7 +109,8 @@ export function createUniversalAuthRepository(db: Executor) {
       }
     },
 
-    async update(uaId: string, patch: Partial<UniversalAuthConfig>): Promise<UniversalAuth> {
+    /** Undefined when the configuration was removed meanwhile. */
+    async update(uaId: string, patch: Partial<UniversalAuthConfig>): Promise<UniversalAuth | undefined> {
       const row = await db
         .updateTable("identity_universal_auths")
         .set({
@@ -126,8 +127,8 @@ export function createUniversalAuthRepository(db: Executor) {
         })
         .where("id", "=", uaId)
         .returningAll()
-        .executeTakeFirstOrThrow();
-      return toUniversalAuth(row);
+        .executeTakeFirst();
+      return row ? toUniversalAuth(row) : undefined;
     },
 
     /** Removes the configuration (its client secrets cascade) and every token it issued. */
@@ -214,7 +215,7 @@ export function createUniversalAuthRepository(db: Executor) {
       hash: string;
       numUsesLimit: number;
       ttl: number;
-    }): Promise<ClientSecret> {
+    }): Promise<ClientSecret | undefined> {
       const row = await db
         .insertInto("identity_ua_client_secrets")
         .values({
@@ -226,8 +227,13 @@ export function createUniversalAuthRepository(db: Executor) {
           client_secret_ttl: input.ttl,
         })
         .returningAll()
-        .executeTakeFirstOrThrow();
-      return toClientSecret(row);
+        .executeTakeFirstOrThrow()
+        // The configuration was removed meanwhile (its id no longer exists).
+        .catch((err: unknown) => {
+          if (isForeignKeyViolation(err, "identity_ua_client_secrets_identity_ua_id_fkey")) return undefined;
+          throw err;
+        });
+      return row && toClientSecret(row);
     },
 
     /** Counts one use unless the limit is reached (checked on the locked row: no over-use under races). */

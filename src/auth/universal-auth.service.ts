@@ -16,6 +16,7 @@ import { createUniversalAuthRepository, type ClientSecret, type UniversalAuth } 
 // Universal Auth: attach to an identity, client secrets, login (auth-and-permissions.md §A.6).
 
 const INVALID_CREDENTIALS = "Invalid credentials";
+const NO_UNIVERSAL_AUTH = "The identity does not have universal auth";
 const PERIODIC_MAX_TTL = 1_000_000_000;
 
 export function createUniversalAuthService({
@@ -63,11 +64,14 @@ export function createUniversalAuthService({
     const maxTtl = body.accessTokenMaxTTL ?? ua.accessTokenMaxTTL;
     if (maxTtl > 0 && ttl > maxTtl) throw new BadRequestError("Access token TTL cannot be greater than max TTL");
     if (Object.values(body).every((value) => value === undefined)) return ua;
-    return universalAuths.update(ua.id, {
+    const updated = await universalAuths.update(ua.id, {
       ...body,
       clientSecretTrustedIps: body.clientSecretTrustedIps?.map((ip) => parseTrustedIp(ip.ipAddress)),
       accessTokenTrustedIps: body.accessTokenTrustedIps?.map((ip) => parseTrustedIp(ip.ipAddress)),
     });
+    // Detached between our read and our write: the answer a later request would get.
+    if (!updated) throw new BadRequestError(NO_UNIVERSAL_AUTH);
+    return updated;
   }
 
   /** Detaching Universal Auth also ends every token it issued. */
@@ -81,7 +85,7 @@ export function createUniversalAuthService({
   async function universalAuthOf(actor: Actor, identityId: string): Promise<UniversalAuth> {
     const identity = await identityInActorOrg(actor, identityId);
     const ua = await universalAuths.findByIdentity(identity.id);
-    if (!ua) throw new BadRequestError("The identity does not have universal auth");
+    if (!ua) throw new BadRequestError(NO_UNIVERSAL_AUTH);
     return ua;
   }
 
@@ -103,6 +107,7 @@ export function createUniversalAuthService({
       numUsesLimit: input.numUsesLimit,
       ttl: input.ttl,
     });
+    if (!clientSecretData) throw new BadRequestError(NO_UNIVERSAL_AUTH);
     return { clientSecret, clientSecretData };
   }
 

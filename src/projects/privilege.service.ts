@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import ms from "ms";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
-import { isUniqueViolation } from "../db/pg-errors.js";
+import { isForeignKeyViolation, isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { customRoleRules, missingPermissions } from "../permissions/ability.js";
@@ -91,6 +91,10 @@ export function createPrivilegeService({ db, permissionService }: { db: Db; perm
     } catch (err) {
       if (isUniqueViolation(err, "identity_project_additional_privileges_membership_slug_unique")) {
         throw new BadRequestError("Additional privilege of provided slug exist");
+      }
+      // The membership was deleted between our read and our write.
+      if (isForeignKeyViolation(err, "identity_project_additional_privileges_membership_id_fkey")) {
+        throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
       }
       throw err;
     }

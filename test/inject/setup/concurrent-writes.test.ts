@@ -60,3 +60,84 @@ test("the same folder path created concurrently: one 200 per name, the rest 400,
   const named = await t.testDb.db.selectFrom("secret_folders").select("id").where("name", "in", ["a", "b"]).execute();
   expect(named).toHaveLength(2);
 });
+
+test("Universal Auth PATCH racing its DELETE: 200 or 400, never a 500", async () => {
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/identities",
+    headers: bearer(admin.token),
+    payload: { name: "ua-race", organizationId: admin.orgId },
+  });
+  const url = `/api/v1/auth/universal-auth/identities/${created.json().identity.id}`;
+  const statuses = new Set<number>();
+  for (let round = 0; round < 15; round += 1) {
+    expect((await t.app.inject({ method: "POST", url, headers: bearer(admin.token), payload: {} })).statusCode).toBe(200);
+    const responses = await Promise.all([
+      t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { accessTokenTTL: 60 + round } }),
+      t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { lockoutEnabled: false } }),
+      t.app.inject({ method: "DELETE", url, headers: bearer(admin.token) }),
+      t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { accessTokenNumUsesLimit: round } }),
+    ]);
+    for (const response of responses) {
+      statuses.add(response.statusCode);
+      if (response.statusCode !== 200) {
+        expect(response.json()).toEqual({
+          reqId: expect.any(String),
+          statusCode: 400,
+          message: "The identity does not have universal auth",
+          error: "BadRequest",
+        });
+      }
+    }
+  }
+  expect([...statuses].every((s) => s === 200 || s === 400)).toBe(true);
+});
+
+test("client-secret creation racing the Universal Auth DELETE: 200 or 400, never a 500", async () => {
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/identities",
+    headers: bearer(admin.token),
+    payload: { name: "secret-race", organizationId: admin.orgId },
+  });
+  const url = `/api/v1/auth/universal-auth/identities/${created.json().identity.id}`;
+  for (let round = 0; round < 10; round += 1) {
+    expect((await t.app.inject({ method: "POST", url, headers: bearer(admin.token), payload: {} })).statusCode).toBe(200);
+    const responses = await Promise.all([
+      t.app.inject({ method: "POST", url: `${url}/client-secrets`, headers: bearer(admin.token), payload: {} }),
+      t.app.inject({ method: "POST", url: `${url}/client-secrets`, headers: bearer(admin.token), payload: {} }),
+      t.app.inject({ method: "DELETE", url, headers: bearer(admin.token) }),
+    ]);
+    for (const response of responses.filter((r) => r.statusCode !== 200)) {
+      expect(response.json()).toEqual({ reqId: expect.any(String), statusCode: 400, message: "The identity does not have universal auth", error: "BadRequest" });
+    }
+  }
+  // No secret outlives its configuration.
+  expect(await t.testDb.db.selectFrom("identity_ua_client_secrets").select("id").where("identity_ua_id", "not in", t.testDb.db.selectFrom("identity_universal_auths").select("id")).execute()).toEqual([]);
+});
+
+test("additional privilege racing the membership DELETE: 200 or 404, never a 500", async () => {
+  const project = await createProject(t.app, admin.token, { slug: "conc-privileges" });
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/identities",
+    headers: bearer(admin.token),
+    payload: { name: "privilege-race", organizationId: admin.orgId },
+  });
+  const identityId: string = created.json().identity.id;
+  const membership = `/api/v2/workspace/${project.id}/identity-memberships/${identityId}`;
+  for (let round = 0; round < 10; round += 1) {
+    expect((await t.app.inject({ method: "POST", url: membership, headers: bearer(admin.token), payload: { role: "viewer" } })).statusCode).toBe(200);
+    const privilege = () =>
+      t.app.inject({
+        method: "POST",
+        url: "/api/v2/identity-project-additional-privilege",
+        headers: bearer(admin.token),
+        payload: { identityId, projectId: project.id, permissions: [{ subject: "dynamic-secrets", action: ["lease"] }] },
+      });
+    const responses = await Promise.all([privilege(), privilege(), t.app.inject({ method: "DELETE", url: membership, headers: bearer(admin.token) }), privilege()]);
+    for (const response of responses.filter((r) => r.statusCode !== 200)) {
+      expect(response.json()).toEqual({ reqId: expect.any(String), statusCode: 404, message: `Failed to find identity with id ${identityId}`, error: "NotFound" });
+    }
+  }
+});
