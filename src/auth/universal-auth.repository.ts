@@ -141,6 +141,12 @@ export function createUniversalAuthRepository(db: Executor) {
       await db.deleteFrom("identity_universal_auths").where("id", "=", ua.id).execute();
     },
 
+    /** The row, locked until the transaction ends; undefined when it no longer exists. */
+    async lockById(uaId: string): Promise<UniversalAuth | undefined> {
+      const row = await db.selectFrom("identity_universal_auths").selectAll().where("id", "=", uaId).forUpdate().executeTakeFirst();
+      return row ? toUniversalAuth(row) : undefined;
+    },
+
     async findByIdentity(identityId: string): Promise<UniversalAuth | undefined> {
       const row = await db.selectFrom("identity_universal_auths").selectAll().where("identity_id", "=", identityId).executeTakeFirst();
       return row ? toUniversalAuth(row) : undefined;

@@ -19,6 +19,12 @@ const INVALID_CREDENTIALS = "Invalid credentials";
 const NO_UNIVERSAL_AUTH = "The identity does not have universal auth";
 const PERIODIC_MAX_TTL = 1_000_000_000;
 
+function assertTtlWithinMax(body: UpdateUniversalAuthBody, stored: UniversalAuth): void {
+  const ttl = body.accessTokenTTL ?? stored.accessTokenTTL;
+  const maxTtl = body.accessTokenMaxTTL ?? stored.accessTokenMaxTTL;
+  if (maxTtl > 0 && ttl > maxTtl) throw new BadRequestError("Access token TTL cannot be greater than max TTL");
+}
+
 export function createUniversalAuthService({
   db,
   config,
@@ -60,18 +66,23 @@ export function createUniversalAuthService({
   async function update(actor: Actor, identityId: string, body: UpdateUniversalAuthBody): Promise<UniversalAuth> {
     const ua = await universalAuthOf(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Edit, OrgPermissionSubjects.Identity);
-    const ttl = body.accessTokenTTL ?? ua.accessTokenTTL;
-    const maxTtl = body.accessTokenMaxTTL ?? ua.accessTokenMaxTTL;
-    if (maxTtl > 0 && ttl > maxTtl) throw new BadRequestError("Access token TTL cannot be greater than max TTL");
+    assertTtlWithinMax(body, ua);
     if (Object.values(body).every((value) => value === undefined)) return ua;
-    const updated = await universalAuths.update(ua.id, {
+    const patch = {
       ...body,
       clientSecretTrustedIps: body.clientSecretTrustedIps?.map((ip) => parseTrustedIp(ip.ipAddress)),
       accessTokenTrustedIps: body.accessTokenTrustedIps?.map((ip) => parseTrustedIp(ip.ipAddress)),
+    };
+    // TTL ≤ max TTL is checked again on the locked row: two PATCHes (one lowering the max, one
+    // raising the TTL) cannot both pass against the same old values.
+    return db.transaction().execute(async (trx) => {
+      const repo = createUniversalAuthRepository(trx);
+      const locked = await repo.lockById(ua.id);
+      // Detached between our read and our write: the answer a later request would get.
+      if (!locked) throw new BadRequestError(NO_UNIVERSAL_AUTH);
+      assertTtlWithinMax(body, locked);
+      return (await repo.update(ua.id, patch))!;
     });
-    // Detached between our read and our write: the answer a later request would get.
-    if (!updated) throw new BadRequestError(NO_UNIVERSAL_AUTH);
-    return updated;
   }
 
   /** Detaching Universal Auth also ends every token it issued. */

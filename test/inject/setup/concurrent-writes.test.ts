@@ -141,3 +141,29 @@ test("additional privilege racing the membership DELETE: 200 or 404, never a 500
     }
   }
 });
+
+test("concurrent Universal Auth PATCHes of the TTL and the max TTL never store TTL > max TTL", async () => {
+  const created = await t.app.inject({
+    method: "POST",
+    url: "/api/v1/identities",
+    headers: bearer(admin.token),
+    payload: { name: "ttl-race", organizationId: admin.orgId },
+  });
+  const identityId: string = created.json().identity.id;
+  const url = `/api/v1/auth/universal-auth/identities/${identityId}`;
+  expect((await t.app.inject({ method: "POST", url, headers: bearer(admin.token), payload: { accessTokenTTL: 100, accessTokenMaxTTL: 1000 } })).statusCode).toBe(200);
+  for (let round = 0; round < 15; round += 1) {
+    await t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { accessTokenTTL: 100, accessTokenMaxTTL: 1000 } });
+    const responses = await Promise.all([
+      t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { accessTokenTTL: 900 } }),
+      t.app.inject({ method: "PATCH", url, headers: bearer(admin.token), payload: { accessTokenMaxTTL: 200 } }),
+    ]);
+    expect(responses.map((r) => r.statusCode).sort()).toEqual([200, 400]);
+    const row = await t.testDb.db
+      .selectFrom("identity_universal_auths")
+      .select(["access_token_ttl", "access_token_max_ttl"])
+      .where("identity_id", "=", identityId)
+      .executeTakeFirstOrThrow();
+    expect(row.access_token_ttl).toBeLessThanOrEqual(row.access_token_max_ttl);
+  }
+});
