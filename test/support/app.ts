@@ -1,5 +1,7 @@
+import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../src/app.js";
+import { buildApp, LOG_REDACT_PATHS } from "../../src/app.js";
+import type { ProviderRegistry } from "../../src/dynamic-secrets/providers/index.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createContainer, type Container } from "../../src/container.js";
 import { createTestDb, type TestDb } from "./db.js";
@@ -15,6 +17,13 @@ export type TestApp = {
   close: () => Promise<void>;
 };
 
+export type TestAppOptions = {
+  /** A provider registry with fakes for third-party systems (default: the built-in one). */
+  providers?: ProviderRegistry;
+  /** Collects every log line (trace level, with the production redaction) as text. */
+  captureLogs?: (line: string) => void;
+};
+
 /**
  * The real app on this file's own database. `env` overrides configuration variables
  * (e.g. { RATE_LIMIT_ENABLED: "true" }). Rate limiting is off unless a test turns it on.
@@ -24,6 +33,7 @@ export async function buildTestApp(
   testDb?: TestDb,
   /** Runs before app.ready(), e.g. to add a route that throws. */
   extend?: (app: FastifyInstance) => void,
+  options: TestAppOptions = {},
 ): Promise<TestApp> {
   const db = testDb ?? (await createTestDb());
   const config = loadConfig({
@@ -35,8 +45,18 @@ export async function buildTestApp(
     LOG_LEVEL: "silent",
     ...env,
   });
-  const container = createContainer({ config, db: db.db, dbHost: db.host });
-  const app = await buildApp({ container });
+  const container = createContainer({ config, db: db.db, dbHost: db.host, providers: options.providers });
+  const logger = options.captureLogs && {
+    level: "trace",
+    redact: { paths: LOG_REDACT_PATHS, censor: "[REDACTED]" },
+    stream: new Writable({
+      write(chunk, _encoding, done) {
+        options.captureLogs!(chunk.toString());
+        done();
+      },
+    }),
+  };
+  const app = await buildApp({ container, logger: logger ?? false });
   extend?.(app);
   await app.ready();
   return {

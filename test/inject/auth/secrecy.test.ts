@@ -1,12 +1,7 @@
-import { Writable } from "node:stream";
 import jwt from "jsonwebtoken";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildApp, LOG_REDACT_PATHS } from "../../../src/app.js";
-import { loadConfig } from "../../../src/config.js";
-import { createContainer } from "../../../src/container.js";
-import { TEST_AUTH_SECRET, TEST_ROOT_KEY, type TestApp } from "../../support/app.js";
-import { createTestDb } from "../../support/db.js";
+import { buildTestApp, TEST_AUTH_SECRET, type TestApp } from "../../support/app.js";
 import { bearer, bootstrapInstance, createIdentityWithToken, createProject } from "../../support/factories.js";
 
 // Credentials of the auth routes — the bootstrap password, client secrets, access tokens, the
@@ -18,24 +13,7 @@ let logs = "";
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  const testDb = await createTestDb();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: testDb.url ?? "postgres://embedded.invalid/pglite",
-    ROOT_ENCRYPTION_KEY: TEST_ROOT_KEY,
-    AUTH_SECRET: TEST_AUTH_SECRET,
-    RATE_LIMIT_ENABLED: "false",
-  });
-  const container = createContainer({ config, db: testDb.db, dbHost: testDb.host });
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
-  const app = await buildApp({ container, logger: { level: "trace", stream, redact: { paths: LOG_REDACT_PATHS, censor: "[REDACTED]" } } });
-  await app.ready();
-  t = { app, container, config, testDb, close: async () => (await app.close(), await testDb.destroy()) };
+  t = await buildTestApp({}, undefined, undefined, { captureLogs: (line) => (logs += line) });
 });
 afterAll(async () => t?.close());
 

@@ -1,18 +1,17 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import { buildApp } from "../../../src/app.js";
 import type { Actor } from "../../../src/auth/actor.js";
 import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
-import { loadConfig, type Config } from "../../../src/config.js";
-import { createContainer, type Container } from "../../../src/container.js";
+import type { Config } from "../../../src/config.js";
+import type { Container } from "../../../src/container.js";
 import { defineProvider, type DynamicSecretProvider } from "../../../src/dynamic-secrets/providers/provider.js";
 import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
 import { BadRequestError } from "../../../src/lib/errors.js";
 import { createMembershipRepository, type NewMembershipRole } from "../../../src/projects/membership.repository.js";
 import { z } from "zod";
 import { canonicalJson } from "../../../src/dynamic-secrets/patch.js";
-import { TEST_AUTH_SECRET, TEST_ROOT_KEY } from "../../support/app.js";
+import { buildTestApp } from "../../support/app.js";
 import { createTestDb, type TestDb } from "../../support/db.js";
 
 // Fixtures of the dynamic-secret suites: the real app on this file's database, with the built-in
@@ -71,33 +70,26 @@ export type DsTestApp = {
   close: () => Promise<void>;
 };
 
-/** `shared`: a second app (another "process") on the database of the first. */
-export async function buildDsTestApp(env: Record<string, string> = {}, shared?: DsTestApp): Promise<DsTestApp> {
+/**
+ * `shared`: a second app (another "process") on the database of the first.
+ * `captureLogs`: collect every log line (see buildTestApp).
+ */
+export async function buildDsTestApp(
+  env: Record<string, string> = {},
+  shared?: DsTestApp,
+  captureLogs?: (line: string) => void,
+): Promise<DsTestApp> {
   const testDb = shared?.testDb ?? (await createTestDb());
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: testDb.url ?? "postgres://embedded.invalid/pglite",
-    ROOT_ENCRYPTION_KEY: TEST_ROOT_KEY,
-    AUTH_SECRET: TEST_AUTH_SECRET,
-    RATE_LIMIT_ENABLED: "false",
-    LOG_LEVEL: "silent",
-    ...env,
-  });
   const connectionCalls: ConnectionCall[] = shared?.connectionCalls ?? [];
   const testedKv: string[] = shared?.testedKv ?? [];
   const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls), createFakeKvProvider(testedKv)]);
-  const container = createContainer({ config, db: testDb.db, dbHost: testDb.host, providers });
-  const app = await buildApp({ container });
-  await app.ready();
+  const built = await buildTestApp(env, testDb, undefined, { providers, captureLogs });
   return {
-    app,
-    container,
-    config,
-    testDb,
+    ...built,
     connectionCalls,
     testedKv,
     close: async () => {
-      await app.close();
+      await built.app.close();
       if (!shared) await testDb.destroy();
     },
   };

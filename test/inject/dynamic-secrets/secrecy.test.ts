@@ -1,13 +1,6 @@
-import { Writable } from "node:stream";
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildApp, LOG_REDACT_PATHS } from "../../../src/app.js";
-import { loadConfig } from "../../../src/config.js";
-import { createContainer } from "../../../src/container.js";
-import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
-import { TEST_AUTH_SECRET, TEST_ROOT_KEY } from "../../support/app.js";
-import { createTestDb } from "../../support/db.js";
-import { auth, createFakeSqlProvider, createFakeKvProvider, createFixture, patchBody, SQL_INPUTS, type DsTestApp, type Fixture } from "./fixtures.js";
+import { auth, buildDsTestApp, createFixture, patchBody, SQL_INPUTS, type DsTestApp, type Fixture } from "./fixtures.js";
 
 // Provider secrets never reach a log line, an error message, an audit row or a database column in
 // clear — through successful writes, validation failures, connection failures and a 500.
@@ -18,38 +11,7 @@ let f: Fixture;
 let logs = "";
 
 beforeAll(async () => {
-  const testDb = await createTestDb();
-  const config = loadConfig({
-    NODE_ENV: "test",
-    DATABASE_URL: testDb.url ?? "postgres://embedded.invalid/pglite",
-    ROOT_ENCRYPTION_KEY: TEST_ROOT_KEY,
-    AUTH_SECRET: TEST_AUTH_SECRET,
-    RATE_LIMIT_ENABLED: "false",
-  });
-  const connectionCalls: { host: unknown; password: unknown }[] = [];
-  const testedKv: string[] = [];
-  const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls), createFakeKvProvider(testedKv)]);
-  const container = createContainer({ config, db: testDb.db, dbHost: testDb.host, providers });
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logs += chunk.toString();
-      done();
-    },
-  });
-  const app = await buildApp({ container, logger: { level: "trace", stream, redact: { paths: LOG_REDACT_PATHS, censor: "[REDACTED]" } } });
-  await app.ready();
-  t = {
-    app,
-    container,
-    config,
-    testDb,
-    connectionCalls,
-    testedKv,
-    close: async () => {
-      await app.close();
-      await testDb.destroy();
-    },
-  };
+  t = await buildDsTestApp({}, undefined, (line) => (logs += line));
   f = await createFixture(t, "secrecy");
 });
 afterAll(async () => t?.close());
