@@ -1,6 +1,7 @@
 import jwt from "jsonwebtoken";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { envelope } from "../../support/envelope.js";
 import { buildTestApp, TEST_AUTH_SECRET, type TestApp } from "../../support/app.js";
 import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
 
@@ -25,7 +26,6 @@ function call(headers: Record<string, string>, payload: unknown = folderBody()) 
   return t.app.inject({ method: "POST", url: "/api/v1/folders", headers, payload: payload as object });
 }
 
-const envelope = (statusCode: number, error: string, message: string) => ({ reqId: expect.any(String), statusCode, message, error });
 
 const member = (universalAuth: Record<string, unknown> = {}) =>
   createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, projectId, roles: ["member"], universalAuth });

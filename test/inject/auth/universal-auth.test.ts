@@ -1,5 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { envelope } from "../../support/envelope.js";
 import { buildTestApp, type TestApp } from "../../support/app.js";
 import { bearer, bootstrapInstance, createIdentityWithToken, type BootstrappedInstance } from "../../support/factories.js";
 
@@ -14,7 +15,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const envelope = (statusCode: number, error: string, message: string) => ({ reqId: expect.any(String), statusCode, message, error });
 
 async function newIdentity(name = `bot-${Math.random().toString(36).slice(2, 8)}`): Promise<string> {
   const response = await t.app.inject({

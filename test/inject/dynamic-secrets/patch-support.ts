@@ -27,10 +27,4 @@ export async function rawPatch(t: DsTestApp, url: string, init: { headers?: Reco
   return { status: res.statusCode, body, headers: res.headers };
 }
 
-export const envelope = (statusCode: number, error: string, message: unknown, extra: Record<string, unknown> = {}) => ({
-  reqId: expect.stringMatching(/^req-[0-9A-Za-z]{14}$/),
-  statusCode,
-  message,
-  error,
-  ...extra,
-});
+export { envelope } from "../../support/envelope.js";

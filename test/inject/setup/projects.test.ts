@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { envelope } from "../../support/envelope.js";
 import { buildTestApp, type TestApp } from "../../support/app.js";
 import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
 
@@ -13,7 +14,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const envelope = (statusCode: number, error: string, message: string) => ({ reqId: expect.any(String), statusCode, message, error });
 const createWorkspace = (payload: object, token = admin.token) =>
   t.app.inject({ method: "POST", url: "/api/v2/workspace", headers: bearer(token), payload });
 const createEnv = (projectId: string, payload: object, token = admin.token) =>

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { envelope } from "../../support/envelope.js";
 import { buildTestApp, type TestApp } from "../../support/app.js";
 import { bearer, bootstrapInstance, createCustomRole, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
 
@@ -15,7 +16,6 @@ beforeAll(async () => {
 });
 afterAll(async () => t.close());
 
-const envelope = (statusCode: number, error: string, message: string) => ({ reqId: expect.any(String), statusCode, message, error });
 const postRole = (payload: object, token = admin.token, project = projectId) =>
   t.app.inject({ method: "POST", url: `/api/v2/workspace/${project}/roles`, headers: bearer(token), payload });
 
