@@ -123,8 +123,3 @@ export class ServiceUnavailableError extends AppError {
   readonly status = 503;
   readonly code = "ServiceUnavailable" as const;
 }
-
-/** Helper for services that build one custom 422 issue (e.g. a refinement evaluated after a merge). */
-export function validationIssue(path: (string | number)[], message: string): ValidationError {
-  return new ValidationError([{ code: "custom", path, message }]);
-}

@@ -12,7 +12,6 @@ import {
   createIdentity,
   createMember,
   SQL_INPUTS,
-  TOTP_INPUTS,
   type DsTestApp,
   type Fixture,
   type TestIdentity,

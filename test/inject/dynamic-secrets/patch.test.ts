@@ -22,7 +22,6 @@ import { envelope, patchDs, rawPatch } from "./patch-support.js";
 let t: DsTestApp;
 let f: Fixture;
 let view: TestIdentity;
-let editOnly: TestIdentity;
 let out: TestIdentity;
 let counter = 0;
 
@@ -47,7 +46,6 @@ beforeAll(async () => {
   f = await createFixture(t, "proj");
   await createFolder(t, f, "dev", "/", "app");
   view = await createMember(t, f, "view", { custom: [[{ subject: DS, action: ["read-root-credential"] }]] });
-  editOnly = await createMember(t, f, "editonly", { custom: [[{ subject: DS, action: ["edit-root-credential"] }]] });
   out = await createIdentity(t, f.orgId, "outsider");
 });
 afterAll(async () => t?.close());
