@@ -1,12 +1,10 @@
-import type { Actor } from "../auth/actor.js";
 import type { Db, Trx } from "../db/database.js";
 import { insertAuditLog } from "../audit/audit.repository.js";
 import { EventType, type AuditEntry } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
-import { BadRequestError, NotFoundError, PreconditionFailedError } from "../lib/errors.js";
+import { BadRequestError, PreconditionFailedError } from "../lib/errors.js";
 import { assertDefaultWithinMax } from "../lib/ttl.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
-import type { SubjectFields } from "../permissions/ability.js";
 import type { ProviderContext, ProviderRegistry } from "./providers/index.js";
 import * as repo from "./dynamic-secret.repository.js";
 import type {
@@ -20,27 +18,17 @@ import type {
   UpdateDynamicSecretInput,
 } from "./dynamic-secret.types.js";
 import { createKeyedQueue } from "./keyed-queue.js";
-import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInputs, type Inputs, type MetadataEntry } from "./patch.js";
+import { createDynamicSecretResolver, getNotFound, secretNotFound, type ResolverDeps } from "./resolve.js";
+import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInputs, type Inputs } from "./patch.js";
 
 const SUBJECT = ProjectPermissionSub.DynamicSecrets;
 /** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
 const MAX_UPDATE_ATTEMPTS = 25;
 
-type Project = { id: string; name: string };
-type Permission = {
-  can(action: string, subject: string, fields?: SubjectFields): boolean;
-  assertCan(action: string, subject: string, fields?: SubjectFields): void;
-};
-type Folder = { id: string; path: string };
-
-export type DynamicSecretServiceDeps = {
-  db: Db;
+export type DynamicSecretServiceDeps = ResolverDeps & {
   providers: ProviderRegistry;
   providerContext: ProviderContext;
   kms: { forProject(projectId: string): Promise<ProjectCipher> };
-  projects: { getProjectBySlug(actor: Actor, slug: string): Promise<Project> };
-  permissions: { getProjectPermission(actor: Actor, projectId: string, options?: { projectType?: string }): Promise<Permission> };
-  folders: { resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<Folder> };
   auditLogRetentionDays: number;
 };
 
@@ -57,38 +45,9 @@ class StaleMergeError extends Error {
 export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   const { db, providers } = deps;
   const perSecretQueue = createKeyedQueue();
+  const { resolveProject, resolveDynamicSecret, assertNameFree } = createDynamicSecretResolver(deps);
 
   const audit = (executor: Db | Trx, entry: AuditEntry) => insertAuditLog(executor, entry, deps.auditLogRetentionDays);
-
-  /** Project (404) → membership (403), in Infisical's order (D24). */
-  async function resolveProject(actor: Actor, projectSlug: string) {
-    const project = await deps.projects.getProjectBySlug(actor, projectSlug);
-    const permission = await deps.permissions.getProjectPermission(actor, project.id, { projectType: "secret-manager" });
-    return { project, permission };
-  }
-
-  /** Folder by path (400 bad segment / 404; `""`, `app`, `//app` name no folder, as in Infisical). */
-  async function resolveFolder(projectId: string, environmentSlug: string, path: string): Promise<Folder> {
-    return deps.folders.resolveFolderByPath(projectId, environmentSlug, path);
-  }
-
-  /**
-   * The prelude every by-name operation shares: project (404) → membership (403) → folder
-   * (400/404) → dynamic secret (404). Existence is disclosed before permission (D24).
-   */
-  async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
-    const { project, permission } = await resolveProject(actor, locator.projectSlug);
-    const folder = await resolveFolder(project.id, locator.environmentSlug, locator.path);
-    // A name PostgreSQL cannot even compare (NUL) names no secret.
-    const secret = locator.name.includes("\u0000") ? undefined : await repo.findDynamicSecretByName(db, folder.id, locator.name);
-    if (!secret) throw notFound(locator.name, folder.path);
-    const fields = (metadata: MetadataEntry[]): SubjectFields => ({
-      environment: locator.environmentSlug,
-      secretPath: locator.path,
-      metadata,
-    });
-    return { project, permission, folder, secret, fields };
-  }
 
   function view(secret: DynamicSecret, inputs?: unknown): DynamicSecretView {
     const { encryptedInput: _ciphertext, ...rest } = secret;
@@ -112,17 +71,6 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     throw new PreconditionFailedError(`The dynamic secret is at version ${version}; If-Match names another version`);
   }
 
-  /**
-   * Infisical answers a taken name before any provider work (B.5 step 10, C.9), so a request that
-   * both renames onto a sibling and sends bad inputs gets the 400 conflict, not a 422 or a
-   * connection error. Only the order: the unique index still decides races (D4).
-   */
-  async function assertNameFree(folderId: string, name: string | undefined): Promise<void> {
-    if (name !== undefined && (await repo.findDynamicSecretByName(db, folderId, name))) {
-      throw new BadRequestError(repo.RENAME_CONFLICT_MESSAGE);
-    }
-  }
-
   function assertNotDeleting(secret: DynamicSecret): void {
     if (secret.status === repo.STATUS_DELETING) throw new BadRequestError("Dynamic secret is being deleted");
   }
@@ -135,7 +83,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       secretPath: input.path,
       metadata: input.metadata ?? [],
     });
-    const folder = await resolveFolder(project.id, input.environmentSlug, input.path);
+    const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
     await assertNameFree(folder.id, input.name);
     const type = input.provider.type;
     assertNoGateways(input.provider.inputs);
@@ -309,7 +257,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     const { project, permission } = await resolveProject(actor, input.projectSlug);
     const scope = { environment: input.environmentSlug, secretPath: input.path };
     permission.assertCan(Action.ReadRootCredential, SUBJECT, scope);
-    const folder = await resolveFolder(project.id, input.environmentSlug, input.path);
+    const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
     const secrets = await repo.listDynamicSecretsInFolder(db, folder.id);
     const visible = secrets.filter((s) => permission.can(Action.ReadRootCredential, SUBJECT, { ...scope, metadata: s.metadata }));
     await audit(db, {
@@ -348,15 +296,6 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
 }
 
 export type DynamicSecretService = ReturnType<typeof createDynamicSecretService>;
-
-function secretNotFound(name: string, folderPath: string): NotFoundError {
-  return new NotFoundError(`Dynamic secret with name '${name}' in folder '${folderPath}' not found`);
-}
-
-/** GET's message lacks a closing quote after the name in Infisical; reproduced as is. */
-function getNotFound(name: string, folderPath: string): NotFoundError {
-  return new NotFoundError(`Dynamic secret with name '${name} in folder '${folderPath}' not found`);
-}
 
 function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: string) {
   return {

@@ -1,0 +1,70 @@
+import type { Actor } from "../auth/actor.js";
+import type { Db } from "../db/database.js";
+import { BadRequestError, NotFoundError } from "../lib/errors.js";
+import type { SubjectFields } from "../permissions/ability.js";
+import * as repo from "./dynamic-secret.repository.js";
+import type { Locator } from "./dynamic-secret.types.js";
+import type { MetadataEntry } from "./patch.js";
+
+// The lookups every dynamic-secret operation starts with, in Infisical's order (D24):
+// project (404) → membership (403) → folder (400/404) → dynamic secret (404), existence before
+// permission. One place instead of a prelude copied into every method.
+
+type Project = { id: string; name: string };
+type Permission = {
+  can(action: string, subject: string, fields?: SubjectFields): boolean;
+  assertCan(action: string, subject: string, fields?: SubjectFields): void;
+};
+type Folder = { id: string; path: string };
+
+export type ResolverDeps = {
+  db: Db;
+  projects: { getProjectBySlug(actor: Actor, slug: string): Promise<Project> };
+  permissions: { getProjectPermission(actor: Actor, projectId: string, options?: { projectType?: string }): Promise<Permission> };
+  /** 400 bad segment / 404; `""`, `app`, `//app` name no folder, as in Infisical. */
+  folders: { resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<Folder> };
+};
+
+export function secretNotFound(name: string, folderPath: string): NotFoundError {
+  return new NotFoundError(`Dynamic secret with name '${name}' in folder '${folderPath}' not found`);
+}
+
+/** GET's message lacks a closing quote after the name in Infisical; reproduced as is. */
+export function getNotFound(name: string, folderPath: string): NotFoundError {
+  return new NotFoundError(`Dynamic secret with name '${name} in folder '${folderPath}' not found`);
+}
+
+export function createDynamicSecretResolver(deps: ResolverDeps) {
+  async function resolveProject(actor: Actor, projectSlug: string) {
+    const project = await deps.projects.getProjectBySlug(actor, projectSlug);
+    const permission = await deps.permissions.getProjectPermission(actor, project.id, { projectType: "secret-manager" });
+    return { project, permission };
+  }
+
+  async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
+    const { project, permission } = await resolveProject(actor, locator.projectSlug);
+    const folder = await deps.folders.resolveFolderByPath(project.id, locator.environmentSlug, locator.path);
+    // A name PostgreSQL cannot even compare (NUL) names no secret.
+    const secret = locator.name.includes("\u0000") ? undefined : await repo.findDynamicSecretByName(deps.db, folder.id, locator.name);
+    if (!secret) throw notFound(locator.name, folder.path);
+    const fields = (metadata: MetadataEntry[]): SubjectFields => ({
+      environment: locator.environmentSlug,
+      secretPath: locator.path,
+      metadata,
+    });
+    return { project, permission, folder, secret, fields };
+  }
+
+  /**
+   * Infisical answers a taken name before any provider work (B.5 step 10, C.9), so a request that
+   * both renames onto a sibling and sends bad inputs gets the 400 conflict, not a 422 or a
+   * connection error. Only the order: the unique index still decides races (D4).
+   */
+  async function assertNameFree(folderId: string, name: string | undefined): Promise<void> {
+    if (name !== undefined && (await repo.findDynamicSecretByName(deps.db, folderId, name))) {
+      throw new BadRequestError(repo.RENAME_CONFLICT_MESSAGE);
+    }
+  }
+
+  return { resolveProject, resolveDynamicSecret, assertNameFree };
+}
