@@ -8,7 +8,7 @@ import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
 import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
-import { registerErrorHandling, sendError } from "./http/error-handler.js";
+import { clientErrorHandler, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
 import { clientIp } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
@@ -52,6 +52,17 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
     genReqId: generateRequestId,
     requestIdHeader: false,
     bodyLimit: 1_048_576,
+    // A request (headers and body) must arrive within REQUEST_TIMEOUT_MS (408 envelope, then the
+    // connection closes); idle keep-alive connections close after KEEP_ALIVE_TIMEOUT_MS. Node checks
+    // the deadline every connectionsCheckingInterval (default 30 s), and enforces it on the body only
+    // when given to the server's constructor (`http`), not when set afterwards as Fastify does.
+    requestTimeout: config.requestTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
+    },
+    clientErrorHandler,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },

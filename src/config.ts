@@ -49,6 +49,9 @@ const EnvSchema = z.object({
   ALLOW_INTERNAL_IP_CONNECTIONS: booleanFlag.optional(),
   PROVIDER_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   AUDIT_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  DB_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
+  KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -66,6 +69,12 @@ export type Config = Readonly<{
   allowInternalIp: boolean;
   providerConnectionTimeoutMs: number;
   auditLogRetentionDays: number;
+  /** pg pool: how long a request waits for a database connection before its 503. */
+  dbConnectionTimeoutMs: number;
+  /** The whole request (headers and body) must arrive within this time (408 otherwise). */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this time. */
+  keepAliveTimeoutMs: number;
   logLevel: string;
   /** Lines main.ts logs once the logger exists (e.g. "generated a root key"). */
   notices: readonly string[];
@@ -132,6 +141,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowInternalIp: e.DYNAMIC_SECRET_ALLOW_INTERNAL_IP ?? e.ALLOW_INTERNAL_IP_CONNECTIONS ?? false,
     providerConnectionTimeoutMs: e.PROVIDER_CONNECTION_TIMEOUT_MS,
     auditLogRetentionDays: e.AUDIT_LOG_RETENTION_DAYS,
+    dbConnectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
+    keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,
     notices,
   } satisfies Config);

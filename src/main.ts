@@ -19,7 +19,7 @@ const logger = {
   ...(process.stdout.isTTY ? { transport: { target: "pino-pretty" } } : {}),
 };
 
-const handle = await createDb(config.database);
+const handle = await createDb(config.database, config.dbConnectionTimeoutMs);
 await migrateToLatestOrThrow(handle.db);
 const container = createContainer({ config, db: handle.db, dbHost: handle.host });
 const app = await buildApp({ container, logger });

@@ -6,6 +6,8 @@ import type { Config } from "../config.js";
 import type { Database, Db } from "./database.js";
 
 const INT8_OID = 20;
+/** How long a query waits for a pool connection before failing (→ 503), unless configured. */
+export const DEFAULT_DB_CONNECTION_TIMEOUT_MS = 5_000;
 
 export type DbHandle = {
   db: Db;
@@ -18,20 +20,32 @@ export type DbHandle = {
 };
 
 /** Kysely over pg when DATABASE_URL is set, else over the embedded PGlite kept in DATA_DIR. */
-export async function createDb(database: Config["database"]): Promise<DbHandle> {
-  if (database.kind === "postgres") return createPostgresDb(database.url);
+export async function createDb(
+  database: Config["database"],
+  connectionTimeoutMs = DEFAULT_DB_CONNECTION_TIMEOUT_MS,
+): Promise<DbHandle> {
+  if (database.kind === "postgres") return createPostgresDb(database.url, 10, connectionTimeoutMs);
   return createEmbeddedDb(database.dataDir);
 }
 
-export function createPostgresDb(url: string, poolSize = 10): DbHandle {
+export function createPostgresDb(url: string, poolSize = 10, connectionTimeoutMs = DEFAULT_DB_CONNECTION_TIMEOUT_MS): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
     max: poolSize,
+    // Never wait forever for a connection: while PostgreSQL is unreachable a request fails (503)
+    // within this time. TCP keep-alive notices a peer that vanished without closing the socket.
+    connectionTimeoutMillis: connectionTimeoutMs,
+    keepAlive: true,
     // count(*) and other int8 results as numbers: every count we read fits.
     types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) } as any,
   });
-  // An idle client that errors (server restart) must not crash the process.
-  pool.on("error", () => undefined);
+  // A connection that dies (server restart, pg_terminate_backend, network) emits 'error' on its
+  // client, and an 'error' event without a listener ends the process. The pool listens on idle
+  // clients only, so every client gets its own listener for its whole life: checked out, between
+  // the queries of a transaction, idle. The query in flight, if any, is rejected separately (and
+  // answered 503 by the error mapper); pg-pool discards the dead client when it is released.
+  pool.on("error", ignoreConnectionError);
+  pool.on("connect", (client) => client.on("error", ignoreConnectionError));
   const parsed = new URL(url);
   return {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
@@ -39,6 +53,8 @@ export function createPostgresDb(url: string, poolSize = 10): DbHandle {
     host: parsed.hostname || "localhost",
   };
 }
+
+function ignoreConnectionError(): void {}
 
 /** `loadDataDir`: start from a dumped data directory (the tests' migrated template). */
 export async function createEmbeddedDb(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {

@@ -1,3 +1,5 @@
+import http from "node:http";
+import type { Socket } from "node:net";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import {
@@ -5,10 +7,14 @@ import {
   BadRequestError,
   NotFoundError,
   PayloadTooLargeError,
+  RequestHeaderFieldsTooLargeError,
+  RequestTimeoutError,
+  ServiceUnavailableError,
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../lib/errors.js";
-import { isNulCharacter, isOutOfRange, isStringTooLong } from "../db/pg-errors.js";
+import { generateRequestId } from "../lib/request-id.js";
+import { isConnectionLost, isNulCharacter, isOutOfRange, isStringTooLong } from "../db/pg-errors.js";
 import { RequestValidationError } from "./zod.js";
 
 // The only place errors become HTTP responses. Every non-2xx answer is the envelope
@@ -39,6 +45,10 @@ export const OUT_OF_RANGE_MESSAGE = "One or more field values are out of the ran
 
 export function toAppError(err: unknown): AppError | undefined {
   if (err instanceof AppError) return err;
+  // The database went away (restart, failover, a killed session, pool connection timeout). A
+  // transaction cut short was rolled back by PostgreSQL; a commit whose answer was lost may or may
+  // not have happened: either way 503, never retried here. The cause stays in the log only.
+  if (isConnectionLost(err)) return new ServiceUnavailableError(undefined, { cause: err });
   // Values no column can hold are the caller's fault, whichever route wrote them (the write's
   // transaction has rolled back by now): Infisical's newest handler answers 22001 with this 422.
   if (isStringTooLong(err)) return new ValidationError(VALUE_TOO_LONG_MESSAGE);
@@ -66,6 +76,33 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     .code(appError.status)
     .type("application/json; charset=utf-8")
     .send(envelope(request.id, appError.status, message, appError.errorField, appError.details));
+}
+
+/** Node's HTTP parser errors, raised before Fastify has a request (D14 still wants the envelope). */
+const CLIENT_ERRORS: Record<string, () => AppError> = {
+  ERR_HTTP_REQUEST_TIMEOUT: () => new RequestTimeoutError("The request was not received in time"),
+  HPE_HEADER_OVERFLOW: () => new RequestHeaderFieldsTooLargeError("Request headers are too large"),
+};
+
+/**
+ * Fastify's `clientErrorHandler`: the connection's request could not be read (request timeout,
+ * oversized headers, malformed HTTP). Answers the envelope on the raw socket, then closes it.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const appError = CLIENT_ERRORS[err.code ?? ""]?.() ?? new BadRequestError("Malformed HTTP request");
+  // Never write into a response that has already started on this socket.
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const reqId = generateRequestId();
+    const body = JSON.stringify(envelope(reqId, appError.status, appError.message, appError.errorField));
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${http.STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `x-request-id: ${reqId}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
 }
 
 export function registerErrorHandling(app: FastifyInstance): void {

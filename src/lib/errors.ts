@@ -9,9 +9,11 @@ export type ErrorCode =
   | "PermissionBoundaryError"
   | "TokenError"
   | "NotFound"
+  | "RequestTimeout"
   | "PreconditionFailed"
   | "PayloadTooLarge"
   | "UnsupportedMediaType"
+  | "RequestHeaderFieldsTooLarge"
   | "ValidationFailure"
   | "RateLimitExceeded"
   | "ServiceUnavailable"
@@ -85,6 +87,12 @@ export class NotFoundError extends AppError {
   }
 }
 
+/** The request (headers and body) did not arrive within REQUEST_TIMEOUT_MS. */
+export class RequestTimeoutError extends AppError {
+  readonly status = 408;
+  readonly code = "RequestTimeout" as const;
+}
+
 export class PreconditionFailedError extends AppError {
   readonly status = 412;
   readonly code = "PreconditionFailed" as const;
@@ -104,6 +112,11 @@ export class UnsupportedMediaTypeError extends AppError {
  * 422. `issues` are Zod-style issue objects ({code, path, message, …}); Infisical sends them as the
  * envelope's `message` (an array). A plain string message is allowed for non-schema failures.
  */
+export class RequestHeaderFieldsTooLargeError extends AppError {
+  readonly status = 431;
+  readonly code = "RequestHeaderFieldsTooLarge" as const;
+}
+
 export class ValidationError extends AppError {
   readonly status = 422;
   readonly code = "ValidationFailure" as const;
@@ -119,7 +132,13 @@ export class RateLimitError extends AppError {
   readonly code = "RateLimitExceeded" as const;
 }
 
+export const DATABASE_UNAVAILABLE_MESSAGE = "The database is unavailable; try again shortly";
+
+/** 503: the database cannot be reached (or a commit's outcome is unknown); the client may retry. */
 export class ServiceUnavailableError extends AppError {
   readonly status = 503;
   readonly code = "ServiceUnavailable" as const;
+  constructor(message = DATABASE_UNAVAILABLE_MESSAGE, options?: AppErrorOptions) {
+    super(message, options);
+  }
 }

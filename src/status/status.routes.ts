@@ -24,7 +24,7 @@ export function statusRoutes({ db }: { db: Db }): FastifyPluginAsyncZod {
         try {
           await sql`SELECT 1`.execute(db);
         } catch (err) {
-          throw new ServiceUnavailableError("The database is not reachable", { cause: err });
+          throw new ServiceUnavailableError(undefined, { cause: err });
         }
         return {
           date: new Date(),

@@ -19,6 +19,9 @@ describe("loadConfig", () => {
       rateLimit: { enabled: true, writePerMinute: 200, readPerMinute: 600 },
       allowInternalIp: false,
       providerConnectionTimeoutMs: 10_000,
+      dbConnectionTimeoutMs: 5_000,
+      requestTimeoutMs: 30_000,
+      keepAliveTimeoutMs: 5_000,
       logLevel: "info",
     });
     expect(c.rootKey.equals(Buffer.alloc(32, 1))).toBe(true);
@@ -38,6 +41,8 @@ describe("loadConfig", () => {
     [{ RATE_LIMIT_ENABLED: "maybe" }, /^Invalid configuration: RATE_LIMIT_ENABLED /],
     [{ LOG_LEVEL: "loud" }, /^Invalid configuration: LOG_LEVEL /],
     [{ NODE_ENV: "staging" }, /^Invalid configuration: NODE_ENV /],
+    [{ DB_CONNECTION_TIMEOUT_MS: "0" }, /^Invalid configuration: DB_CONNECTION_TIMEOUT_MS /],
+    [{ REQUEST_TIMEOUT_MS: "soon" }, /^Invalid configuration: REQUEST_TIMEOUT_MS /],
   ])("malformed %o stops start-up with one line naming the variable", (override, message) => {
     let error: unknown;
     try {

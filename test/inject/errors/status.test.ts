@@ -37,7 +37,7 @@ test("GET /api/status answers a 503 envelope when the database does not", async 
     expect(res.json()).toEqual({
       reqId: expect.stringMatching(/^req-[0-9A-Za-z]{14}$/),
       statusCode: 503,
-      message: "The database is not reachable",
+      message: "The database is unavailable; try again shortly",
       error: "ServiceUnavailable",
     });
   } finally {
