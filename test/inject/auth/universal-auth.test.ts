@@ -268,7 +268,7 @@ describe("login", () => {
 
   test("client-secret trusted IPs gate the login (the socket address; proxy headers only via TRUST_PROXY, D37)", async () => {
     const s = await identityWithSecret({ lockoutEnabled: false, clientSecretTrustedIps: [{ ipAddress: "10.1.0.0/16" }] });
-    for (const headers of [{}, { "x-forwarded-for": "10.1.2.3" }, { "x-real-ip": "10.1.2.3" }]) {
+    for (const headers of [{}, { "x-forwarded-for": "10.1.2.3" }, { "x-real-ip": "10.1.2.3" }] as Record<string, string>[]) {
       expect((await login(s.clientId, s.clientSecret, headers)).json()).toEqual(
         envelope(403, "ForbiddenError", "You are not allowed to access this resource from the current IP address"),
       );
