@@ -63,10 +63,17 @@ const redisUrl = z
   .string()
   .refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), "must be a redis:// or rediss:// URL");
 
+// Checked here so a malformed URL stops start-up with a line that names the variable, never its value
+// (which holds the password).
+const postgresUrl = z
+  .string()
+  .min(1)
+  .refine((v) => /^postgres(ql)?:\/\//.test(v) && URL.canParse(v), "must be a postgres:// or postgresql:// URL");
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["production", "development", "test"]).default("production"),
-  DATABASE_URL: z.string().min(1).optional(),
-  DB_CONNECTION_URI: z.string().min(1).optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DB_CONNECTION_URI: postgresUrl.optional(),
   DATA_DIR: z.string().min(1).default("./data"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),
@@ -81,6 +88,7 @@ const EnvSchema = z.object({
   PROVIDER_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   AUDIT_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   DB_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  DB_STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -108,6 +116,8 @@ export type Config = Readonly<{
   auditLogRetentionDays: number;
   /** pg pool: how long a request waits for a database connection before its 503. */
   dbConnectionTimeoutMs: number;
+  /** D39: how long start-up keeps retrying an unreachable database. */
+  dbStartupTimeoutMs: number;
   /** The whole request (headers and body) must arrive within this time (408 otherwise). */
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this time. */
@@ -181,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerConnectionTimeoutMs: e.PROVIDER_CONNECTION_TIMEOUT_MS,
     auditLogRetentionDays: e.AUDIT_LOG_RETENTION_DAYS,
     dbConnectionTimeoutMs: e.DB_CONNECTION_TIMEOUT_MS,
+    dbStartupTimeoutMs: e.DB_STARTUP_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
     logLevel: e.LOG_LEVEL,

@@ -2,8 +2,10 @@
 import { buildApp, LOG_REDACT_PATHS } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createContainer } from "./container.js";
-import { createDb, type DbHandle } from "./db/client.js";
+import { createDb, type DbHandle, withoutPassword } from "./db/client.js";
 import { migrateToLatestOrThrow } from "./db/migrator.js";
+import { DatabaseUnreachableError, waitForDatabase } from "./db/wait-for-database.js";
+import pino from "pino";
 
 let config: Config;
 try {
@@ -28,7 +30,22 @@ try {
   console.error(err.message);
   process.exit(1);
 }
-await migrateToLatestOrThrow(handle.db);
+// Start-up lines before the app (and its logger) exist; same level, format and redaction.
+const startupLog = pino(logger);
+try {
+  if (config.database.kind === "postgres") {
+    const { url } = config.database;
+    const log = (line: string) => startupLog.warn(withoutPassword(line, url));
+    await waitForDatabase(handle.db, { description: handle.description, timeoutMs: config.dbStartupTimeoutMs, log });
+  }
+  await migrateToLatestOrThrow(handle.db);
+} catch (err) {
+  // D39: one clear line, never a stack trace or the connection string's password.
+  const line = err instanceof DatabaseUnreachableError ? err.message : `Start-up failed: ${(err as Error)?.message ?? String(err)}`;
+  startupLog.fatal(config.database.kind === "postgres" ? withoutPassword(line, config.database.url) : line);
+  await handle.db.destroy().catch(() => undefined);
+  process.exit(1);
+}
 const container = createContainer({ config, db: handle.db, dbHost: handle.host });
 const app = await buildApp({ container, logger });
 app.addHook("onClose", async () => {

@@ -98,3 +98,23 @@ function releasingOnDestroy(dialect: Dialect, release: () => Promise<void>): Dia
     },
   };
 }
+
+/** `text` with the password of `url` (as written and percent-decoded) blotted out: for any output line. */
+export function withoutPassword(text: string, url: string): string {
+  let password = "";
+  try {
+    password = new URL(url).password;
+  } catch {
+    return text;
+  }
+  let decoded = password;
+  try {
+    decoded = decodeURIComponent(password);
+  } catch {
+    // keep the raw form
+  }
+  return [password, decoded]
+    .filter((p) => p.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .reduce((out, p) => out.split(p).join("[REDACTED]"), text);
+}

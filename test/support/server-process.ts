@@ -11,16 +11,23 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-/** Runs `src/main.ts` as `npm start` does (through tsx), on a free port, and waits until it listens. */
-export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+/**
+ * Runs `src/main.ts` as `npm start` does (through tsx), on a free port, and waits until it listens.
+ * `onOutput` sees the whole output so far after each chunk (e.g. to act on a start-up line).
+ */
+export async function startServerProcess(env: Record<string, string>, onOutput?: (output: string) => void): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
-  child.stdout!.on("data", (d) => (out += d));
-  child.stderr!.on("data", (d) => (out += d));
+  const collect = (d: Buffer) => {
+    out += d;
+    onOutput?.(out);
+  };
+  child.stdout!.on("data", collect);
+  child.stderr!.on("data", collect);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => {
