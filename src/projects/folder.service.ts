@@ -4,14 +4,16 @@ import { NotFoundError } from "../lib/errors.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
 import { joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
-import { createProjectRepository, type Folder } from "./project.repository.js";
+import { createEnvironmentRepository } from "./environment.repository.js";
+import { createFolderRepository, type Folder } from "./folder.repository.js";
 
 // Folder trees (auth-and-permissions.md §C.3) and path → folder resolution (§B.5 step 6).
 
 export type ResolvedFolder = { id: string; envId: string; environmentSlug: string; path: string };
 
 export function createFolderService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
-  const projects = createProjectRepository(db);
+  const folders = createFolderRepository(db);
+  const environments = createEnvironmentRepository(db);
 
   /**
    * The folder at `path` in the environment. A segment with characters other than letters, digits,
@@ -24,7 +26,7 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
     const notFound = () => new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
     const lookup = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
     if (lookup !== joinSecretPath(segments)) throw notFound();
-    const walked = await projects.walkFolderPath(projectId, environmentSlug, segments);
+    const walked = await folders.walkFolderPath(projectId, environmentSlug, segments);
     if (!walked || walked.depth !== segments.length) throw notFound();
     return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(segments) };
   }
@@ -41,12 +43,12 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
       secretPath: parentPath,
     });
     const segments = pathSegments(parentPath);
-    const environment = await projects.findEnvironment(input.projectId, input.environment);
+    const environment = await environments.findEnvironment(input.projectId, input.environment);
     if (!environment) {
       throw new NotFoundError(`Environment with slug '${input.environment}' in project with ID '${input.projectId}' not found`);
     }
     return db.transaction().execute(async (trx) => {
-      const repo = createProjectRepository(trx);
+      const repo = createFolderRepository(trx);
       const walked = await repo.walkFolderPath(input.projectId, input.environment, []);
       let parentId = walked!.folderId;
       for (const segment of segments) parentId = await repo.ensureChildFolder(environment.id, parentId, segment);
@@ -63,9 +65,9 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
     const path = normalizeSecretPath(input.path);
     permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
     const segments = pathSegments(path);
-    const walked = await projects.walkFolderPath(input.projectId, input.environment, segments);
+    const walked = await folders.walkFolderPath(input.projectId, input.environment, segments);
     if (!walked || walked.depth !== segments.length) return [];
-    return projects.listChildFolders(walked.folderId);
+    return folders.listChildFolders(walked.folderId);
   }
 
   return { resolveFolderByPath, createFolder, listFolders };

@@ -6,7 +6,8 @@ import { OrgPermissionActions, OrgPermissionSubjects, ProjectPermissionActions, 
 import { assertProjectType, type PermissionService } from "../permissions/permission.service.js";
 import { createMembershipRepository } from "./membership.repository.js";
 import type { CreateProjectBody } from "./project.schemas.js";
-import { createProjectRepository, type Environment, type Project } from "./project.repository.js";
+import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
+import { createProjectRepository, type Project } from "./project.repository.js";
 
 // Projects and environments (auth-and-permissions.md §C.1, §C.2), and the project lookup the
 // dynamic-secret routes start from (§B.1 step 1).
@@ -62,7 +63,7 @@ export function createProjectService({ db, permissionService }: { db: Db; permis
       });
       const environments: Environment[] = [];
       if (body.shouldCreateDefaultEnvs) {
-        for (const env of DEFAULT_ENVIRONMENTS) environments.push(await repo.insertEnvironment({ projectId: project.id, ...env }));
+        for (const env of DEFAULT_ENVIRONMENTS) environments.push(await createEnvironmentRepository(trx).insertEnvironment({ projectId: project.id, ...env }));
       }
       // The creator becomes the project's admin (org admins get no implicit project access, §B.7).
       await createMembershipRepository(trx).insertMembership(project.id, actor.identityId, [
@@ -87,7 +88,7 @@ export function createProjectService({ db, permissionService }: { db: Db; permis
   ): Promise<Environment> {
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.Environments);
-    return db.transaction().execute((trx) => createProjectRepository(trx).insertEnvironment({ projectId, ...input }));
+    return db.transaction().execute((trx) => createEnvironmentRepository(trx).insertEnvironment({ projectId, ...input }));
   }
 
   return { getProjectBySlug, assertProjectType, createProject, createEnvironment };
