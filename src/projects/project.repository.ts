@@ -49,6 +49,15 @@ const toProject = (row: ProjectRow): Project => ({
   updatedAt: row.updated_at,
 });
 
+export type ProjectPatch = {
+  name?: string;
+  description?: string;
+  slug?: string;
+  autoCapitalization?: boolean;
+  hasDeleteProtection?: boolean;
+  pitVersionLimit?: number;
+};
+
 export function createProjectRepository(db: Executor) {
   return {
     async findById(projectId: string): Promise<Project | undefined> {
@@ -98,6 +107,52 @@ export function createProjectRepository(db: Executor) {
       }
     },
 
+
+    /** The projects of `orgId` that the identity is a member of, by name. */
+    async listForIdentity(identityId: string, orgId: string, type?: string): Promise<Project[]> {
+      let query = db
+        .selectFrom("projects as p")
+        .innerJoin("identity_project_memberships as m", "m.project_id", "p.id")
+        .selectAll("p")
+        .where("m.identity_id", "=", identityId)
+        .where("p.org_id", "=", orgId);
+      if (type) query = query.where("p.type", "=", type);
+      const rows = await query.orderBy("p.name").orderBy("p.created_at").execute();
+      return rows.map(toProject);
+    },
+
+    /** Undefined when the project is gone. A slug taken in the organization is Infisical's 400. */
+    async update(projectId: string, patch: ProjectPatch): Promise<Project | undefined> {
+      try {
+        const row = await db
+          .updateTable("projects")
+          .set({
+            name: patch.name,
+            description: patch.description,
+            slug: patch.slug,
+            auto_capitalization: patch.autoCapitalization,
+            has_delete_protection: patch.hasDeleteProtection,
+            pit_version_limit: patch.pitVersionLimit,
+          })
+          .where("id", "=", projectId)
+          .returningAll()
+          .executeTakeFirst();
+        return row ? toProject(row) : undefined;
+      } catch (err) {
+        if (isUniqueViolation(err, "projects_org_id_slug_unique")) {
+          throw new BadRequestError(
+            `Failed to update project. A project with the slug "${patch.slug}" already exists in your organization. Please choose a different slug.`,
+          );
+        }
+        throw err;
+      }
+    },
+
+    /** Deletes the project; environments, folders, dynamic secrets, roles, memberships and keys cascade. */
+    async delete(projectId: string): Promise<Project | undefined> {
+      const row = await db.deleteFrom("projects").where("id", "=", projectId).returningAll().executeTakeFirst();
+      return row ? toProject(row) : undefined;
+    },
   };
 }
 
