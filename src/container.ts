@@ -35,7 +35,7 @@ export function createContainer({
   const { auditLogRetentionDays } = config;
   const projectService = createProjectService({ db, permissionService, auditLogRetentionDays });
   const environmentService = createEnvironmentService({ db, permissionService, auditLogRetentionDays });
-  const folderService = createFolderService({ db, permissionService });
+  const folderService = createFolderService({ db, permissionService, auditLogRetentionDays });
   const bootstrapService = createBootstrapService({ db, config });
   const universalAuthService = createUniversalAuthService({ db, config, permissionService });
   const identityService = createIdentityService({ db, permissionService });

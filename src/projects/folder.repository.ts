@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
 
 // Folder trees, one per environment: a root (parent_id NULL, name "root") and names unique per parent.
 
@@ -112,6 +113,43 @@ export function createFolderRepository(db: Executor) {
         }
         throw err;
       }
+    },
+
+    /**
+     * The child of `parentId` named `idOrName`, else the child with that id (Infisical's order:
+     * a folder may be named like another one's id).
+     */
+    async findChild(parentId: string, idOrName: string): Promise<Folder | undefined> {
+      const children = db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId);
+      const byName = await children.where("name", "=", idOrName).executeTakeFirst();
+      if (byName) return toFolder(byName);
+      if (!isUuid(idOrName)) return undefined;
+      const byId = await children.where("id", "=", idOrName).executeTakeFirst();
+      return byId ? toFolder(byId) : undefined;
+    },
+
+    /** Undefined when the folder is gone. A name taken under the same parent is Infisical's 400. */
+    async renameFolder(folderId: string, patch: { name: string; description?: string | null }): Promise<Folder | undefined> {
+      try {
+        const row = await db
+          .updateTable("secret_folders")
+          .set({ name: patch.name, description: patch.description })
+          .where("id", "=", folderId)
+          .returningAll()
+          .executeTakeFirst();
+        return row ? toFolder(row) : undefined;
+      } catch (err) {
+        if (isUniqueViolation(err, "secret_folders_parent_id_name_unique")) {
+          throw new BadRequestError("Folder with specified name already exists", { errorName: "UpdateFolder" });
+        }
+        throw err;
+      }
+    },
+
+    /** Its sub-folders and every dynamic secret in them cascade. Undefined when it was already gone. */
+    async deleteFolder(folderId: string): Promise<Folder | undefined> {
+      const row = await db.deleteFrom("secret_folders").where("id", "=", folderId).returningAll().executeTakeFirst();
+      return row ? toFolder(row) : undefined;
     },
   };
 }

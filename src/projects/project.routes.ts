@@ -5,12 +5,16 @@ import { requestContextOf } from "../http/request-context.js";
 import {
   CreateFolderBodySchema,
   CreateProjectBodySchema,
+  DeleteFolderBodySchema,
+  FolderIdOrNameParamsSchema,
+  FolderIdParamsSchema,
   FolderSchema,
   ListFoldersQuerySchema,
   ListProjectsQuerySchema,
   ProjectIdParamsSchema,
   ProjectSchema,
   SanitizedProjectSchema,
+  UpdateFolderBodySchema,
   UpdateProjectBodySchema,
 } from "./project.schemas.js";
 import type { ProjectService, ProjectWithEnvironments } from "./project.service.js";
@@ -134,6 +138,52 @@ export function projectRoutes({
           projectId: request.query.workspaceId,
           environment: request.query.environment,
           path: request.query.path ?? request.query.directory ?? "/",
+        }),
+      }),
+    );
+
+    app.patch(
+      "/api/v1/folders/:folderId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["folders"],
+          security,
+          params: FolderIdParamsSchema,
+          body: UpdateFolderBodySchema,
+          response: { 200: z.object({ folder: FolderSchema }) },
+        },
+      },
+      async (request) => ({
+        folder: await folderService.updateFolder(request.actor, requestContextOf(request), {
+          projectId: request.body.workspaceId,
+          environment: request.body.environment,
+          path: request.body.path ?? request.body.directory ?? "/",
+          idOrName: request.params.folderId,
+          name: request.body.name,
+          description: request.body.description,
+        }),
+      }),
+    );
+
+    app.delete(
+      "/api/v1/folders/:folderIdOrName",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["folders"],
+          security,
+          params: FolderIdOrNameParamsSchema,
+          body: DeleteFolderBodySchema,
+          response: { 200: z.object({ folder: FolderSchema }) },
+        },
+      },
+      async (request) => ({
+        folder: await folderService.deleteFolder(request.actor, requestContextOf(request), {
+          projectId: request.body.workspaceId,
+          environment: request.body.environment,
+          path: request.body.path ?? request.body.directory ?? "/",
+          idOrName: request.params.folderIdOrName,
         }),
       }),
     );

@@ -133,6 +133,13 @@ export const CreateFolderBodySchema = z.object({
 });
 export type CreateFolderBody = z.infer<typeof CreateFolderBodySchema>;
 
+/** PATCH /api/v1/folders/:folderId: the folder (id, or its name for old CLIs) under `path`. */
+export const UpdateFolderBodySchema = CreateFolderBodySchema;
+export const FolderIdParamsSchema = z.object({ folderId: z.string().trim() });
+
+export const DeleteFolderBodySchema = CreateFolderBodySchema.pick({ workspaceId: true, environment: true, path: true, directory: true });
+export const FolderIdOrNameParamsSchema = z.object({ folderIdOrName: z.string().trim() });
+
 export const ListFoldersQuerySchema = z.object({
   workspaceId: z.string().trim(),
   environment: z.string().trim(),
