@@ -38,7 +38,7 @@ export function createContainer({
   const folderService = createFolderService({ db, permissionService, auditLogRetentionDays });
   const bootstrapService = createBootstrapService({ db, config });
   const universalAuthService = createUniversalAuthService({ db, config, permissionService });
-  const identityService = createIdentityService({ db, permissionService });
+  const identityService = createIdentityService({ db, permissionService, auditLogRetentionDays });
   const roleService = createRoleService({ db, permissionService });
   const membershipService = createMembershipService({ db, permissionService });
   const privilegeService = createPrivilegeService({ db, permissionService });
