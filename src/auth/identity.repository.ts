@@ -207,6 +207,21 @@ export function createIdentityRepository(db: Executor) {
       return Number(result.numUpdatedRows) > 0;
     },
 
+/**
+     * Revokes the identity's live access tokens, or only those issued with one client secret.
+     * Returns how many were revoked.
+     */
+    async revokeTokens(identityId: string, clientSecretId?: string): Promise<number> {
+      let query = db
+        .updateTable("identity_access_tokens")
+        .set({ is_access_token_revoked: true })
+        .where("identity_id", "=", identityId)
+        .where("is_access_token_revoked", "=", false);
+      if (clientSecretId) query = query.where("identity_ua_client_secret_id", "=", clientSecretId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async insertIdentity(input: { name: string; hasDeleteProtection: boolean }): Promise<{ id: string }> {
       return db
         .insertInto("identities")

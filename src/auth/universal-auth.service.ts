@@ -4,7 +4,6 @@ import { EventType } from "../audit/audit.types.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";
-import { createOrgIdentityRepository } from "../identities/org-identity.repository.js";
 import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissions/actions.js";
@@ -158,7 +157,7 @@ export function createUniversalAuthService({
     return db.transaction().execute(async (trx) => {
       const revoked = await createUniversalAuthRepository(trx).revokeClientSecret(ua.id, clientSecretId);
       if (!revoked) throw notFound();
-      await createOrgIdentityRepository(trx).revokeTokens(ua.identityId, revoked.id);
+      await createIdentityRepository(trx).revokeTokens(ua.identityId, revoked.id);
       await insertAuditLog(
         trx,
         {

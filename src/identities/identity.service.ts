@@ -114,7 +114,7 @@ export function createIdentityService({
     const found = await findInActorOrg(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.DeleteToken, OrgPermissionSubjects.Identity);
     return db.transaction().execute(async (trx) => {
-      const revokedCount = await createOrgIdentityRepository(trx).revokeTokens(found.identityId);
+      const revokedCount = await createIdentityRepository(trx).revokeTokens(found.identityId);
       await audit(trx, actor, ctx, { type: EventType.RevokeIdentityAccessTokens, metadata: { identityId: found.identityId, revokedCount } });
       return revokedCount;
     });

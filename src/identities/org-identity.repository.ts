@@ -1,8 +1,8 @@
 import type { Executor } from "../db/database.js";
 
-// Identities as members of an organization: listing, reading, updating and deleting them, and
-// revoking their access tokens. Deleting an identity deletes its token rows (foreign keys cascade),
-// so a deleted identity's tokens stop working on the very next request.
+// Identities as members of an organization: listing, reading, updating and deleting them.
+// Deleting an identity deletes its token rows (foreign keys cascade), so a deleted identity's
+// tokens stop working on the very next request.
 
 /** Infisical's identity org membership, with the identity's name and auth methods. */
 export type OrgIdentity = {
@@ -106,22 +106,6 @@ export function createOrgIdentityRepository(db: Executor) {
       const result = await db.deleteFrom("identities").where("id", "=", identityId).executeTakeFirst();
       return Number(result.numDeletedRows) > 0;
     },
-
-    /**
-     * Revokes the identity's live access tokens, or only those issued with one client secret.
-     * Returns how many were revoked.
-     */
-    async revokeTokens(identityId: string, clientSecretId?: string): Promise<number> {
-      let query = db
-        .updateTable("identity_access_tokens")
-        .set({ is_access_token_revoked: true })
-        .where("identity_id", "=", identityId)
-        .where("is_access_token_revoked", "=", false);
-      if (clientSecretId) query = query.where("identity_ua_client_secret_id", "=", clientSecretId);
-      const result = await query.executeTakeFirst();
-      return Number(result.numUpdatedRows);
-    },
-
   };
 }
 
