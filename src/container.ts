@@ -39,7 +39,7 @@ export function createContainer({
   const bootstrapService = createBootstrapService({ db, config });
   const universalAuthService = createUniversalAuthService({ db, config, permissionService });
   const identityService = createIdentityService({ db, permissionService, auditLogRetentionDays });
-  const roleService = createRoleService({ db, permissionService });
+  const roleService = createRoleService({ db, permissionService, auditLogRetentionDays });
   const membershipService = createMembershipService({ db, permissionService });
   const privilegeService = createPrivilegeService({ db, permissionService });
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
