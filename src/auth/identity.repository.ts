@@ -86,6 +86,11 @@ export type Identity = {
   updatedAt: Date;
 };
 
+/** An identity's auth methods, from the ids of its Universal Auth and Token Auth rows (left-joined). */
+export function authMethodsOf(row: { ua_id: string | null; ta_id: string | null }): string[] {
+  return [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])];
+}
+
 export function createIdentityRepository(db: Executor) {
   return {
     /**
@@ -297,7 +302,7 @@ export function createIdentityRepository(db: Executor) {
         orgId: row.org_id,
         orgRole: row.role,
         hasDeleteProtection: row.has_delete_protection,
-        authMethods: [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])],
+        authMethods: authMethodsOf(row),
         metadata,
         createdAt: row.created_at,
         updatedAt: row.updated_at,

@@ -1,3 +1,4 @@
+import { authMethodsOf } from "../auth/identity.repository.js";
 import type { Executor } from "../db/database.js";
 
 // Identities as members of an organization: listing, reading, updating and deleting them.
@@ -53,7 +54,7 @@ export function createOrgIdentityRepository(db: Executor) {
     identity: {
       id: row.identity_id!,
       name: row.name,
-      authMethods: [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])],
+      authMethods: authMethodsOf(row),
       hasDeleteProtection: row.has_delete_protection,
     },
   });

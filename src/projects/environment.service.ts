@@ -1,12 +1,12 @@
-import { insertAuditLog } from "../audit/audit.repository.js";
-import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
+import { projectAuditWriter } from "../audit/audit.repository.js";
+import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../auth/actor.js";
-import type { Db, Executor } from "../db/database.js";
+import type { Db } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";
 import { NotFoundError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
-import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
+import type { PermissionService } from "../permissions/permission.service.js";
 import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
 
 // A project's environments (auth-and-permissions.md §C.2; get, update, delete at Infisical parity).
@@ -23,8 +23,7 @@ export function createEnvironmentService({
 }) {
   const environments = createEnvironmentRepository(db);
 
-  const audit = (executor: Executor, actor: Actor, ctx: RequestContext, permission: ProjectPermission, event: ManagementAuditEvent) =>
-    insertAuditLog(executor, { actor, ctx, orgId: actor.orgId, project: { id: permission.projectId, name: permission.projectName }, event }, auditLogRetentionDays);
+  const audit = projectAuditWriter(auditLogRetentionDays);
 
   const notFoundInProject = (id: string, projectId: string, errorName?: string) =>
     new NotFoundError(`Environment with id '${id}' in project with ID '${projectId}' not found`, { errorName });

@@ -1,7 +1,7 @@
-import { insertAuditLog } from "../audit/audit.repository.js";
-import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
+import { projectAuditWriter } from "../audit/audit.repository.js";
+import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../auth/actor.js";
-import type { Db, Executor } from "../db/database.js";
+import type { Db } from "../db/database.js";
 import { isForeignKeyViolation } from "../db/pg-errors.js";
 import type { RequestContext } from "../http/request-context.js";
 import { NotFoundError, ValidationError } from "../lib/errors.js";
@@ -34,12 +34,7 @@ export function createFolderService({
   const folders = createFolderRepository(db);
   const environments = createEnvironmentRepository(db);
 
-  const audit = (executor: Executor, actor: Actor, ctx: RequestContext, permission: ProjectPermission, event: ManagementAuditEvent) =>
-    insertAuditLog(
-      executor,
-      { actor, ctx, orgId: actor.orgId, project: { id: permission.projectId, name: permission.projectName }, event },
-      auditLogRetentionDays,
-    );
+  const audit = projectAuditWriter(auditLogRetentionDays);
 
   /**
    * The folder at `path` in the environment. A segment with characters other than letters, digits,

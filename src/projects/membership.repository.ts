@@ -1,3 +1,4 @@
+import { authMethodsOf } from "../auth/identity.repository.js";
 import type { Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
@@ -75,7 +76,7 @@ export function createMembershipRepository(db: Executor) {
         identity: {
           id: row.identity_id,
           name: row.name,
-          authMethods: [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])],
+          authMethods: authMethodsOf(row),
         },
       }));
     },

@@ -1,7 +1,7 @@
-import { insertAuditLog } from "../audit/audit.repository.js";
-import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
+import { projectAuditWriter } from "../audit/audit.repository.js";
+import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../auth/actor.js";
-import type { Db, Executor } from "../db/database.js";
+import type { Db } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
@@ -50,12 +50,7 @@ export function createRoleService({
   const roles = createRoleRepository(db);
   const projects = createProjectRepository(db);
 
-  const audit = (executor: Executor, actor: Actor, ctx: RequestContext, permission: ProjectPermission, event: ManagementAuditEvent) =>
-    insertAuditLog(
-      executor,
-      { actor, ctx, orgId: actor.orgId, project: { id: permission.projectId, name: permission.projectName }, event },
-      auditLogRetentionDays,
-    );
+  const audit = projectAuditWriter(auditLogRetentionDays);
 
   /** The actor must itself hold what the rules grant (project admins always do). */
   function assertWithinBoundary(permission: ProjectPermission, rules: PermissionRuleV2[], message: string): void {
