@@ -16,7 +16,7 @@ export type ProjectAccessRole = {
 };
 
 export type ProjectAccess = {
-  project: { id: string; orgId: string; type: string };
+  project: { id: string; name: string; orgId: string; type: string };
   membershipId: string | null;
   roles: ProjectAccessRole[];
   /** Additional privileges: `slug` is the privilege's, `customRules` its rules. */
@@ -29,6 +29,7 @@ export function createPermissionRepository(db: Executor) {
       // Roles first (membership order), then additional privileges (creation order): rule precedence.
       const { rows } = await sql<{
         project_id: string;
+        project_name: string;
         org_id: string;
         type: string;
         membership_id: string | null;
@@ -40,7 +41,7 @@ export function createPermissionRepository(db: Executor) {
         is_temporary: boolean | null;
         temporary_access_end_time: Date | null;
       }>`
-        SELECT p.id AS project_id, p.org_id, p.type, m.id AS membership_id,
+        SELECT p.id AS project_id, p.name AS project_name, p.org_id, p.type, m.id AS membership_id,
                g.kind, g.role, g.custom_role_id, g.custom_slug, g.permissions, g.is_temporary, g.temporary_access_end_time
         FROM projects p
         LEFT JOIN identity_project_memberships m ON m.project_id = p.id AND m.identity_id = ${identityId}
@@ -69,7 +70,7 @@ export function createPermissionRepository(db: Executor) {
         temporaryAccessEndTime: row.temporary_access_end_time,
       });
       return {
-        project: { id: first.project_id, orgId: first.org_id, type: first.type },
+        project: { id: first.project_id, name: first.project_name, orgId: first.org_id, type: first.type },
         membershipId: first.membership_id,
         roles: grants.filter((row) => row.kind === "role").map(toGrant),
         privileges: grants.filter((row) => row.kind === "privilege").map(toGrant),
