@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   ALLOW_INTERNAL_IP_CONNECTIONS: booleanFlag.optional(),
   PROVIDER_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   AUDIT_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
+  MAX_LEASE_LIMIT: z.coerce.number().int().min(1).default(10_000),
+  LEASE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
@@ -66,6 +68,10 @@ export type Config = Readonly<{
   allowInternalIp: boolean;
   providerConnectionTimeoutMs: number;
   auditLogRetentionDays: number;
+  /** D32: leases per dynamic secret, `creating` rows included. */
+  maxLeaseLimit: number;
+  /** D26: how often each process sweeps for due leases (the job queue handles the exact times). */
+  leaseSweepIntervalMs: number;
   logLevel: string;
   /** Lines main.ts logs once the logger exists (e.g. "generated a root key"). */
   notices: readonly string[];
@@ -132,6 +138,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowInternalIp: e.DYNAMIC_SECRET_ALLOW_INTERNAL_IP ?? e.ALLOW_INTERNAL_IP_CONNECTIONS ?? false,
     providerConnectionTimeoutMs: e.PROVIDER_CONNECTION_TIMEOUT_MS,
     auditLogRetentionDays: e.AUDIT_LOG_RETENTION_DAYS,
+    maxLeaseLimit: e.MAX_LEASE_LIMIT,
+    leaseSweepIntervalMs: e.LEASE_SWEEP_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     notices,
   } satisfies Config);

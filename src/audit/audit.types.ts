@@ -10,6 +10,11 @@ export const EventType = {
   DeleteDynamicSecret: "delete-dynamic-secret",
   GetDynamicSecret: "get-dynamic-secret",
   ListDynamicSecrets: "list-dynamic-secrets",
+  CreateDynamicSecretLease: "create-dynamic-secret-lease",
+  GetDynamicSecretLease: "get-dynamic-secret-lease",
+  RenewDynamicSecretLease: "renew-dynamic-secret-lease",
+  DeleteDynamicSecretLease: "delete-dynamic-secret-lease",
+  ListDynamicSecretLeases: "list-dynamic-secret-leases",
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_TYPES = Object.values(EventType) as [EventType, ...EventType[]];
@@ -37,7 +42,15 @@ export type AuditEvent =
   | { type: typeof EventType.UpdateDynamicSecret; metadata: DynamicSecretIds & { updatedFields: string[] } }
   | { type: typeof EventType.DeleteDynamicSecret; metadata: DynamicSecretIds }
   | { type: typeof EventType.GetDynamicSecret; metadata: DynamicSecretIds }
-  | { type: typeof EventType.ListDynamicSecrets; metadata: { environment: string; secretPath: string; projectId: string } };
+  | { type: typeof EventType.ListDynamicSecrets; metadata: { environment: string; secretPath: string; projectId: string } }
+  /** Lease events (leases.md §1): ids and times only, never the credentials (D34). */
+  | { type: typeof EventType.CreateDynamicSecretLease; metadata: LeaseIds & { leaseExpireAt: Date } }
+  | { type: typeof EventType.GetDynamicSecretLease; metadata: LeaseIds & { leaseExpireAt: Date } }
+  | { type: typeof EventType.RenewDynamicSecretLease; metadata: LeaseIds & { newLeaseExpireAt: Date } }
+  | { type: typeof EventType.DeleteDynamicSecretLease; metadata: LeaseIds & { leaseStatus: string | null; isForced: boolean } }
+  | { type: typeof EventType.ListDynamicSecretLeases; metadata: DynamicSecretIds & { leaseCount: number } };
+
+type LeaseIds = DynamicSecretIds & { leaseId: string; leaseExternalEntityId: string };
 
 /** Everything one audit row records. */
 export type AuditEntry = {
