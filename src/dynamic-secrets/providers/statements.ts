@@ -1,5 +1,7 @@
 import { randomInt } from "node:crypto";
 import Handlebars from "handlebars";
+import { BadRequestError } from "../../lib/errors.js";
+import { errorMessage, redactWords } from "./connection-error.js";
 
 // The one place templates are rendered (statements of leases.md §5.1–5.2, username templates §6):
 // an isolated Handlebars instance with the helpers the save-time check accepts, so whatever passes
@@ -86,3 +88,9 @@ export function generatePassword(req: PasswordRequirements = DEFAULT_PASSWORD_RE
 
 /** Redis, RabbitMQ (leases.md §5.2–5.3): 64 characters of [A-Za-z0-9-_.~!*]. */
 export const generateLongPassword = () => randomString(64, LOWER + UPPER + DIGITS + SAFE_SYMBOLS);
+
+/** A provider's lease failure (leases.md §5): 400 `Failed to <action> lease from provider: …`, credentials redacted. */
+export function leaseFailed(action: "create" | "revoke" | "renew", err: unknown, tokens: readonly (string | undefined)[]): BadRequestError {
+  if (err instanceof BadRequestError) return err;
+  return new BadRequestError(`Failed to ${action} lease from provider: ${redactWords(errorMessage(err), tokens)}`);
+}
