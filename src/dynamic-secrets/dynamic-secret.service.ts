@@ -308,7 +308,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
 
 export type DynamicSecretService = ReturnType<typeof createDynamicSecretService>;
 
-function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: string) {
+/** The ids every dynamic-secret (and lease) audit event carries. */
+export function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: string) {
   return {
     dynamicSecretName: secret.name,
     dynamicSecretType: secret.type,

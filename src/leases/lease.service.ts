@@ -1,7 +1,10 @@
 import { insertAuditLog } from "../audit/audit.repository.js";
-import { EventType, type AuditEntry } from "../audit/audit.types.js";
+import { EventType, type AuditEvent } from "../audit/audit.types.js";
+import type { Actor } from "../auth/actor.js";
+import type { RequestContext } from "../http/request-context.js";
 import type { Db, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
+import { secretAuditIds } from "../dynamic-secrets/dynamic-secret.service.js";
 import type { DynamicSecret, Locator } from "../dynamic-secrets/dynamic-secret.types.js";
 import { randomString } from "../dynamic-secrets/providers/statements.js";
 import { createDynamicSecretResolver, type ResolverDeps } from "../dynamic-secrets/resolve.js";
@@ -75,15 +78,14 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   /** GET names a missing folder without its environment (leases.md §1.8). */
   const getFolders = withFolderMessage(deps, (path) => `Folder with path '${path}' not found`).folders;
 
-  const audit = (executor: Db | Trx, entry: AuditEntry) => insertAuditLog(executor, entry, deps.auditLogRetentionDays);
+  /** One audit row for the caller's request, with the caller's executor (D34: inside its transaction). */
+  const audit = (executor: Db | Trx, caller: { actor: Actor; ctx: RequestContext }, project: { id: string; name: string }, event: AuditEvent) =>
+    insertAuditLog(executor, { actor: caller.actor, ctx: caller.ctx, orgId: caller.actor.orgId, project, event }, deps.auditLogRetentionDays);
 
-  const ids = (secret: DynamicSecret, locator: Locator, projectId: string) => ({
-    dynamicSecretName: secret.name,
-    dynamicSecretType: secret.type,
-    dynamicSecretId: secret.id,
-    environment: locator.environmentSlug,
-    secretPath: locator.path,
-    projectId,
+  const ids = (secret: DynamicSecret, locator: Locator, projectId: string, lease: Lease) => ({
+    ...secretAuditIds(secret, locator, projectId),
+    leaseId: lease.id,
+    leaseExternalEntityId: lease.externalEntityId,
   });
 
   function assertNotDeleting(secret: DynamicSecret): void {
@@ -125,7 +127,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   }
 
   async function create(input: CreateLeaseInput) {
-    const { actor, ctx } = input;
+    const { actor } = input;
     const name = input.dynamicSecretName;
     const { project, permission, folder, secret, fields } = await resolver.resolveDynamicSecret(actor, { ...input, name }, secretInFolderNotFound);
     permission.assertCan(Action.Lease, SUBJECT, fields(secret.metadata));
@@ -167,15 +169,9 @@ export function createLeaseService(deps: LeaseServiceDeps) {
         // Swept as stale (the target was slower than twice its timeout): its credential was revoked.
         if (!locked || !isCreating(locked.lease)) throw new Error(`Lease ${creating.id} was cleaned up before its creation completed`);
         const active = await repo.activateLease(trx, creating.id);
-        await audit(trx, {
-          actor,
-          ctx,
-          orgId: actor.orgId,
-          project,
-          event: {
-            type: EventType.CreateDynamicSecretLease,
-            metadata: { ...ids(secret, input, project.id), leaseId: active.id, leaseExternalEntityId: active.externalEntityId, leaseExpireAt: active.expireAt },
-          },
+        await audit(trx, input, project, {
+          type: EventType.CreateDynamicSecretLease,
+          metadata: { ...ids(secret, input, project.id, active), leaseExpireAt: active.expireAt },
         });
         return active;
       });
@@ -188,40 +184,26 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   }
 
   async function get(input: LeaseLocatorInput) {
-    const { actor, ctx } = input;
     const { project, permission, lease, secret, fields } = await resolveLease(input, getFolders);
     permission.assertCan(Action.Lease, SUBJECT, fields);
-    await audit(db, {
-      actor,
-      ctx,
-      orgId: actor.orgId,
-      project,
-      event: {
-        type: EventType.GetDynamicSecretLease,
-        metadata: { ...ids(secret, input, project.id), leaseId: lease.id, leaseExternalEntityId: lease.externalEntityId, leaseExpireAt: lease.expireAt },
-      },
+    await audit(db, input, project, {
+      type: EventType.GetDynamicSecretLease,
+      metadata: { ...ids(secret, input, project.id, lease), leaseExpireAt: lease.expireAt },
     });
     return { ...leaseView(lease), dynamicSecret: secretView(secret) };
   }
 
   async function list(input: ListLeasesInput) {
-    const { actor, ctx } = input;
+    const { actor } = input;
     const { project, permission, secret, fields } = await resolver.resolveDynamicSecret(actor, input, secretInFolderNotFound);
     permission.assertCan(Action.Lease, SUBJECT, fields(secret.metadata));
     const leases = await repo.listLeases(db, secret.id);
-    await audit(db, {
-      actor,
-      ctx,
-      orgId: actor.orgId,
-      project,
-      event: { type: EventType.ListDynamicSecretLeases, metadata: { ...ids(secret, input, project.id), leaseCount: leases.length } },
-    });
+    await audit(db, input, project, { type: EventType.ListDynamicSecretLeases, metadata: { ...secretAuditIds(secret, input, project.id), leaseCount: leases.length } });
     return leases.map(leaseView);
   }
 
   /** D28: under the lease's row lock; the provider extends the credential first where it can. */
   async function renew(input: RenewLeaseInput) {
-    const { actor, ctx } = input;
     const { project, permission, lease, secret, fields } = await resolveLease(input);
     permission.assertCan(Action.Lease, SUBJECT, fields);
     assertNotDeleting(secret);
@@ -238,15 +220,9 @@ export function createLeaseService(deps: LeaseServiceDeps) {
       if (maxMs !== undefined && expireAt.getTime() > locked.lease.createdAt.getTime() + maxMs) throw new BadRequestError(RENEW_ABOVE_MAX);
       if (provider.renew) await provider.renew({ inputs, entityId: locked.lease.externalEntityId, expireAt, ctx: target.context });
       const updated = await repo.setLeaseExpiry(trx, lease.id, expireAt);
-      await audit(trx, {
-        actor,
-        ctx,
-        orgId: actor.orgId,
-        project,
-        event: {
-          type: EventType.RenewDynamicSecretLease,
-          metadata: { ...ids(secret, input, project.id), leaseId: updated.id, leaseExternalEntityId: updated.externalEntityId, newLeaseExpireAt: expireAt },
-        },
+      await audit(trx, input, project, {
+        type: EventType.RenewDynamicSecretLease,
+        metadata: { ...ids(secret, input, project.id, updated), newLeaseExpireAt: expireAt },
       });
       return updated;
     });
@@ -259,7 +235,6 @@ export function createLeaseService(deps: LeaseServiceDeps) {
    * `Failed to delete`, commits that with its audit row, then answers 400; the retries go on.
    */
   async function revoke(input: RevokeLeaseInput) {
-    const { actor, ctx } = input;
     const { project, permission, lease, secret, fields } = await resolveLease(input);
     permission.assertCan(Action.Lease, SUBJECT, fields);
 
@@ -277,21 +252,9 @@ export function createLeaseService(deps: LeaseServiceDeps) {
         after = await repo.markRevocationFailed(trx, lease.id, next);
         retryInMs = next.retryInMs;
       }
-      await audit(trx, {
-        actor,
-        ctx,
-        orgId: actor.orgId,
-        project,
-        event: {
-          type: EventType.DeleteDynamicSecretLease,
-          metadata: {
-            ...ids(secret, input, project.id),
-            leaseId: after.id,
-            leaseExternalEntityId: after.externalEntityId,
-            leaseStatus: after.status,
-            isForced: input.isForced,
-          },
-        },
+      await audit(trx, input, project, {
+        type: EventType.DeleteDynamicSecretLease,
+        metadata: { ...ids(secret, input, project.id, after), leaseStatus: after.status, isForced: input.isForced },
       });
       return { lease: after, failure: deleted || outcome.ok ? undefined : outcome.message, retryInMs };
     });

@@ -6,7 +6,7 @@ import { createEmbeddedDb } from "../../src/db/client.js";
 import { TEST_AUTH_SECRET, TEST_ROOT_KEY } from "../support/app.js";
 import { createTestDb, type TestDb } from "../support/db.js";
 import { startServerProcess, type ServerProcess } from "../support/server-process.js";
-import { pgAdmin, pgRole, suffix } from "../integration/leases/targets.js";
+import { pgAdmin, pgRole, pgTargetInputs, suffix } from "../integration/leases/targets.js";
 
 // D26: a real `npm start` process is killed (SIGKILL: no shutdown hook runs) while it holds leases;
 // their expiry passes while no server runs; the next start revokes them in the target within 5 s.
@@ -67,16 +67,7 @@ test("leases due while no server ran are revoked within 5 s of the next start", 
     defaultTTL: "1h",
     provider: {
       type: "sql-database",
-      inputs: {
-        client: "postgres",
-        host: "127.0.0.1",
-        port: 5432,
-        database: DB,
-        username: "postgres",
-        password: "unused-with-trust",
-        creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}';`,
-        revocationStatement: `DROP ROLE "{{username}}";`,
-      },
+      inputs: pgTargetInputs(DB),
     },
   });
   for (let i = 0; i < 3; i += 1) {

@@ -1,24 +1,14 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
 import { createLease, expireNow, leaseRow, renewLease, revokeLease } from "../../inject/leases/lease-support.js";
-import { pgAdmin, pgRole, suffix } from "./targets.js";
+import { pgAdmin, pgRole, pgTargetInputs, suffix } from "./targets.js";
 
 // Races (D28, D32, D26/D27): the lease rows decide, so every credential is revoked exactly once
 // and no race answers a 500. On PostgreSQL a role revoked twice would fail the second DROP ROLE
 // and show up as a 400 or a `Failed to delete` lease: their absence is the "exactly once".
 
 const DB = `lease_race_${suffix()}`;
-const PG_INPUTS = {
-  client: "postgres",
-  host: "127.0.0.1",
-  port: 5432,
-  database: DB,
-  username: "postgres",
-  password: "unused-with-trust",
-  creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
-  revocationStatement: `DROP ROLE "{{username}}";`,
-  renewStatement: `ALTER ROLE "{{username}}" VALID UNTIL '{{expiration}}';`,
-};
+const PG_INPUTS = pgTargetInputs(DB);
 
 let t: DsTestApp;
 let f: Fixture;

@@ -2,23 +2,13 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
 import { envelope } from "../../support/envelope.js";
 import { auditEvents, call, createLease, expireNow, leaseRow, listLeases, renewLease, revokeLease } from "../../inject/leases/lease-support.js";
-import { mysqlAdmin, mysqlLogin, pgAdmin, pgLogin, pgPasswordMatches, pgRole, suffix } from "./targets.js";
+import { mysqlAdmin, mysqlLogin, pgAdmin, pgLogin, pgPasswordMatches, pgRole, pgTargetInputs, suffix } from "./targets.js";
 
 // leases.md §8 L14–L38 on the real PostgreSQL and MariaDB (D33: a login with the returned
 // credentials works, and fails after revoke and after expiry).
 
 const DB = `lease_target_${suffix()}`;
-const PG_INPUTS = {
-  client: "postgres",
-  host: "127.0.0.1",
-  port: 5432,
-  database: DB,
-  username: "postgres",
-  password: "unused-with-trust",
-  creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
-  revocationStatement: `DROP ROLE "{{username}}";`,
-  renewStatement: `ALTER ROLE "{{username}}" VALID UNTIL '{{expiration}}';`,
-};
+const PG_INPUTS = pgTargetInputs(DB);
 const MARIA_INPUTS = {
   client: "mysql2",
   host: "127.0.0.1",

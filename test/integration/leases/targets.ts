@@ -102,3 +102,18 @@ export async function rabbit(path: string, method = "GET", user = "guest", passw
     (err: { response?: { status: number } }) => ({ status: err.response?.status ?? 0, body: undefined }),
   );
 }
+
+/** sql-database inputs for a PostgreSQL target database on the local server (leases.md §8 `pg-ds`). */
+export function pgTargetInputs(database: string) {
+  return {
+    client: "postgres",
+    host: "127.0.0.1",
+    port: 5432,
+    database,
+    username: "postgres",
+    password: "unused-with-trust",
+    creationStatement: `CREATE ROLE "{{username}}" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';`,
+    revocationStatement: `DROP ROLE "{{username}}";`,
+    renewStatement: `ALTER ROLE "{{username}}" VALID UNTIL '{{expiration}}';`,
+  };
+}
