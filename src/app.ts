@@ -21,6 +21,7 @@ import { roleRoutes } from "./projects/role.routes.js";
 import { statusRoutes } from "./status/status.routes.js";
 import { auditLogRoutes } from "./audit/audit-log.routes.js";
 import { dynamicSecretRoutes } from "./dynamic-secrets/dynamic-secret.routes.js";
+import { leaseRoutes } from "./leases/lease.routes.js";
 
 export type BuildAppOptions = {
   container: Container;
@@ -113,6 +114,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
     dynamicSecretRoutes({ service: container.dynamicSecretService, providerSchema: container.providers.providerSchema }),
   );
   await app.register(auditLogRoutes({ service: container.auditLogService }));
+  await app.register(leaseRoutes({ service: container.leaseService }));
 
   return app;
 }

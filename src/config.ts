@@ -91,6 +91,8 @@ const EnvSchema = z.object({
   DB_STARTUP_TIMEOUT_MS: z.coerce.number().int().min(0).default(30_000),
   REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(30_000),
   KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  MAX_LEASE_LIMIT: z.coerce.number().int().min(1).default(10_000),
+  LEASE_SWEEP_INTERVAL_MS: z.coerce.number().int().min(100).default(2_000),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   TRUST_PROXY: trustProxy.default(false),
   REDIS_URL: redisUrl.optional(),
@@ -122,6 +124,10 @@ export type Config = Readonly<{
   requestTimeoutMs: number;
   /** An idle keep-alive connection is closed after this time. */
   keepAliveTimeoutMs: number;
+  /** D32: leases per dynamic secret, `creating` rows included. */
+  maxLeaseLimit: number;
+  /** D26: how often each process sweeps for due leases (the job queue handles the exact times). */
+  leaseSweepIntervalMs: number;
   logLevel: string;
   /** Lines main.ts logs once the logger exists (e.g. "generated a root key"). */
   notices: readonly string[];
@@ -194,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     dbStartupTimeoutMs: e.DB_STARTUP_TIMEOUT_MS,
     requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     keepAliveTimeoutMs: e.KEEP_ALIVE_TIMEOUT_MS,
+    maxLeaseLimit: e.MAX_LEASE_LIMIT,
+    leaseSweepIntervalMs: e.LEASE_SWEEP_INTERVAL_MS,
     logLevel: e.LOG_LEVEL,
     notices,
   } satisfies Config);

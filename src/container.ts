@@ -15,6 +15,11 @@ import { createAuditLogService } from "./audit/audit-log.service.js";
 import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.service.js";
 import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
 import { createKmsService } from "./kms/kms.service.js";
+import { createLeaseQueue } from "./jobs/lease-queue.js";
+import { createLeaseExpiryService } from "./leases/lease-expiry.service.js";
+import { createLeaseService } from "./leases/lease.service.js";
+import { staleCreatingAfterMs } from "./leases/lease.state.js";
+import { createTargetClient } from "./leases/revocation.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -43,10 +48,14 @@ export function createContainer({
   const membershipService = createMembershipService({ db, permissionService });
   const privilegeService = createPrivilegeService({ db, permissionService });
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
+  const providerContext = providerContextFrom({ ...config, dbHost });
+  const leaseTarget = createTargetClient({ providers, providerContext, kms: kmsService });
+  const leaseQueue = createLeaseQueue();
   const dynamicSecretService = createDynamicSecretService({
     db,
     providers,
-    providerContext: providerContextFrom({ ...config, dbHost }),
+    providerContext,
+    target: leaseTarget,
     kms: kmsService,
     projects: projectService,
     permissions: permissionService,
@@ -54,6 +63,16 @@ export function createContainer({
     auditLogRetentionDays: config.auditLogRetentionDays,
   });
   const auditLogService = createAuditLogService({ db, permissions: permissionService });
+  const leaseDeps = { db, target: leaseTarget, queue: leaseQueue };
+  const leaseService = createLeaseService({
+    ...leaseDeps,
+    projects: projectService,
+    permissions: permissionService,
+    folders: folderService,
+    maxLeaseLimit: config.maxLeaseLimit,
+    auditLogRetentionDays: config.auditLogRetentionDays,
+  });
+  const leaseExpiryService = createLeaseExpiryService({ ...leaseDeps, staleCreatingMs: staleCreatingAfterMs(config.providerConnectionTimeoutMs) });
   return {
     config,
     db,
@@ -73,6 +92,9 @@ export function createContainer({
     kmsService,
     dynamicSecretService,
     auditLogService,
+    leaseService,
+    leaseExpiryService,
+    leaseQueue,
   };
 }
 

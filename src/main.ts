@@ -6,6 +6,7 @@ import { createDb, type DbHandle, withoutPassword } from "./db/client.js";
 import { migrateToLatestOrThrow } from "./db/migrator.js";
 import { DatabaseUnreachableError, waitForDatabase } from "./db/wait-for-database.js";
 import pino from "pino";
+import { startLeaseJobs } from "./jobs/lease-jobs.js";
 
 let config: Config;
 try {
@@ -48,7 +49,18 @@ try {
 }
 const container = createContainer({ config, db: handle.db, dbHost: handle.host });
 const app = await buildApp({ container, logger });
+// Lease expiry (D26): the job queue and the sweep, stopped before the database closes.
+const jobs = await startLeaseJobs({
+  db: handle.db,
+  connectionString: config.database.kind === "postgres" ? config.database.url : undefined,
+  pglite: handle.client,
+  expiry: container.leaseExpiryService,
+  queue: container.leaseQueue,
+  sweepIntervalMs: config.leaseSweepIntervalMs,
+  log: app.log,
+});
 app.addHook("onClose", async () => {
+  await jobs.stop();
   await handle.db.destroy();
 });
 for (const notice of config.notices) app.log.warn(notice);

@@ -24,6 +24,11 @@ export const EventType = {
   RevokeIdentityAccessTokens: "revoke-identity-access-tokens",
   UpdateProjectRole: "update-project-role",
   DeleteProjectRole: "delete-project-role",
+  CreateDynamicSecretLease: "create-dynamic-secret-lease",
+  GetDynamicSecretLease: "get-dynamic-secret-lease",
+  RenewDynamicSecretLease: "renew-dynamic-secret-lease",
+  DeleteDynamicSecretLease: "delete-dynamic-secret-lease",
+  ListDynamicSecretLeases: "list-dynamic-secret-leases",
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_TYPES = Object.values(EventType) as [EventType, ...EventType[]];
@@ -52,7 +57,15 @@ export type AuditEvent =
   | { type: typeof EventType.DeleteDynamicSecret; metadata: DynamicSecretIds }
   | { type: typeof EventType.GetDynamicSecret; metadata: DynamicSecretIds }
   | { type: typeof EventType.ListDynamicSecrets; metadata: { environment: string; secretPath: string; projectId: string } }
+  /** Lease events (leases.md §1): ids and times only, never the credentials (D34). */
+  | { type: typeof EventType.CreateDynamicSecretLease; metadata: LeaseIds & { leaseExpireAt: Date } }
+  | { type: typeof EventType.GetDynamicSecretLease; metadata: LeaseIds & { leaseExpireAt: Date } }
+  | { type: typeof EventType.RenewDynamicSecretLease; metadata: LeaseIds & { newLeaseExpireAt: Date } }
+  | { type: typeof EventType.DeleteDynamicSecretLease; metadata: LeaseIds & { leaseStatus: string | null; isForced: boolean } }
+  | { type: typeof EventType.ListDynamicSecretLeases; metadata: DynamicSecretIds & { leaseCount: number } }
   | ManagementAuditEvent;
+
+type LeaseIds = DynamicSecretIds & { leaseId: string; leaseExternalEntityId: string };
 
 /** Events of the management routes, with Infisical's metadata (never a secret value). */
 export type ManagementAuditEvent =

@@ -14,6 +14,7 @@ import type {
   UsersTable,
 } from "./tables/identity.table.js";
 import type { ProjectDataKeysTable } from "./tables/kms-key.table.js";
+import type { DynamicSecretLeasesTable } from "./tables/lease.table.js";
 import type { ProjectEnvironmentsTable, ProjectsTable, SecretFoldersTable } from "./tables/project.table.js";
 import type {
   IdentityProjectMembershipRolesTable,
@@ -42,6 +43,7 @@ export type Database = {
   dynamic_secrets: DynamicSecretsTable;
   resource_metadata: ResourceMetadataTable;
   audit_logs: AuditLogsTable;
+  dynamic_secret_leases: DynamicSecretLeasesTable;
 };
 
 export type Db = Kysely<Database>;

@@ -193,5 +193,18 @@ export async function deleteDynamicSecret(trx: Trx, id: string): Promise<void> {
   await trx.deleteFrom("dynamic_secrets").where("id", "=", id).execute();
 }
 
-/** D7: PATCH refuses a secret in this status. */
-export const STATUS_DELETING = "deleting";
+/** D7/D29: the secret waits for its leases to be revoked; PATCH, lease create and renew refuse it. */
+export const STATUS_DELETING = "Revocation in process";
+/** D29: a lease of a secret being deleted could not be revoked; a new DELETE starts again. */
+export const STATUS_DELETE_FAILED = "Failed to delete";
+
+/** Status changes of the deletion workflow; the version does not move (not an edit). */
+export async function setDynamicSecretStatus(trx: Trx, id: string, status: string | null, statusDetails: string | null): Promise<DynamicSecret> {
+  const row = await trx
+    .updateTable("dynamic_secrets")
+    .set({ status, status_details: statusDetails })
+    .where("id", "=", id)
+    .returning(COLUMNS)
+    .executeTakeFirstOrThrow();
+  return withMetadata(trx, row) as Promise<DynamicSecret>;
+}

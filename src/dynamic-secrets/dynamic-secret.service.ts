@@ -20,6 +20,9 @@ import type {
 import { createKeyedQueue } from "./keyed-queue.js";
 import { createDynamicSecretResolver, getNotFound, secretNotFound, type ResolverDeps } from "./resolve.js";
 import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInputs, type Inputs } from "./patch.js";
+import { assertLeaseTargetUnchanged } from "../leases/drift.js";
+import { revokeLeasesBeforeDelete } from "../leases/lease-expiry.service.js";
+import type { TargetClient } from "../leases/revocation.js";
 
 const SUBJECT = ProjectPermissionSub.DynamicSecrets;
 /** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
@@ -30,6 +33,8 @@ export type DynamicSecretServiceDeps = ResolverDeps & {
   providerContext: ProviderContext;
   kms: { forProject(projectId: string): Promise<ProjectCipher> };
   auditLogRetentionDays: number;
+  /** Revokes leases when their secret is deleted (D29). */
+  target: TargetClient;
 };
 
 /**
@@ -175,6 +180,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
           if (plan.changed && !jsonEqual(plan.inputs, tested.inputs)) throw new StaleMergeError(locked);
           assertDefaultWithinMax(patch.defaultTTL ?? locked.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : locked.maxTTL);
         }
+        if (plan.changed) await assertLeaseTargetUnchanged(trx, provider(locked.type), locked.id, before, plan.inputs); // D30
 
         const updated = await repo.updateDynamicSecret(trx, locked.id, {
           name: newName,
@@ -270,7 +276,11 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     return visible.map((s) => view(s));
   }
 
-  /** No leases exist yet (a later milestone), so a delete is immediate; `isForced` changes nothing. */
+  /**
+   * D29: without leases the secret goes at once. With leases, not forced: status
+   * `Revocation in process` and the expiry worker revokes them one by one, then deletes the secret;
+   * forced: each lease is revoked best-effort, then everything goes at once.
+   */
   async function deleteByName(input: DeleteDynamicSecretInput) {
     const { actor, ctx } = input;
     const { project, permission, folder, secret, fields } = await resolveDynamicSecret(actor, input);
@@ -279,7 +289,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       const locked = await repo.lockDynamicSecret(trx, secret.id);
       if (!locked || locked.name !== input.name) throw secretNotFound(input.name, folder.path);
       permission.assertCan(Action.DeleteRootCredential, SUBJECT, fields(locked.metadata));
-      await repo.deleteDynamicSecret(trx, locked.id);
+      const deleteNow = await revokeLeasesBeforeDelete(trx, deps.target, locked, project.id, input.isForced);
+      if (deleteNow) await repo.deleteDynamicSecret(trx, locked.id);
       await audit(trx, {
         actor,
         ctx,
@@ -287,7 +298,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
         project,
         event: { type: EventType.DeleteDynamicSecret, metadata: secretAuditIds(locked, input, project.id) },
       });
-      return locked;
+      return deleteNow ? locked : repo.setDynamicSecretStatus(trx, locked.id, repo.STATUS_DELETING, null);
     });
     return view(deleted);
   }
@@ -297,7 +308,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
 
 export type DynamicSecretService = ReturnType<typeof createDynamicSecretService>;
 
-function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: string) {
+/** The ids every dynamic-secret (and lease) audit event carries. */
+export function secretAuditIds(secret: DynamicSecret, locator: Locator, projectId: string) {
   return {
     dynamicSecretName: secret.name,
     dynamicSecretType: secret.type,

@@ -23,7 +23,7 @@ async function post(path: string, body: unknown, token?: string) {
   return res.json() as Promise<any>;
 }
 
-test("@infisical/sdk: universal-auth login, project, environment, folder, dynamic secret create/delete; PATCH over plain HTTP", async () => {
+test("@infisical/sdk: universal-auth login, project, environment, folder, dynamic secret create/delete, lease create/renew/delete; PATCH over plain HTTP", async () => {
   const boot = await post("/api/v1/admin/bootstrap", { email: "admin@example.com", password: "correct horse", organization: "sdk-org" });
   const adminToken: string = boot.identity.credentials.token;
   const orgId: string = boot.organization.id;
@@ -66,6 +66,17 @@ test("@infisical/sdk: universal-auth login, project, environment, folder, dynami
   expect(patched.status).toBe(200);
   expect(patched.headers.get("etag")).toBe('"2"');
   expect((await patched.json()).dynamicSecret).toMatchObject({ name: "sdk-totp-2", version: 2, defaultTTL: "2h" });
+
+  // Leases (L50): create, renew and delete through the SDK; it returns our bodies unchanged.
+  const where = { projectSlug: "sdk-project", environmentSlug: "qa", path: "/app" };
+  const leased: any = await sdk.dynamicSecrets().leases.create({ dynamicSecretName: "sdk-totp-2", ...where, ttl: "5m" });
+  expect(leased.data.TOTP).toMatch(/^\d{6}$/);
+  expect(leased.lease).toMatchObject({ version: 1, status: null });
+  const renewedLease: any = await sdk.dynamicSecrets().leases.renew(leased.lease.id, { ...where, ttl: "1m" });
+  expect(new Date(renewedLease.lease.expireAt).getTime() - new Date(leased.lease.expireAt).getTime()).toBe(60_000);
+  const revokedLease: any = await sdk.dynamicSecrets().leases.delete(leased.lease.id, where);
+  expect(revokedLease.lease.id).toBe(leased.lease.id);
+  await expect(sdk.dynamicSecrets().leases.renew(leased.lease.id, where)).rejects.toThrow(/StatusCode=404.*Dynamic secret lease with ID/);
 
   const deleted = await sdk.dynamicSecrets().delete("sdk-totp-2", { projectSlug: "sdk-project", environmentSlug: "qa", path: "/app" });
   expect(deleted).toMatchObject({ name: "sdk-totp-2" });

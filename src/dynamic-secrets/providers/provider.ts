@@ -41,7 +41,36 @@ export type DynamicSecretProvider<S extends z.ZodType = z.ZodType> = {
    * database transaction.
    */
   validateConnection(inputs: z.output<S>, ctx: ProviderContext): Promise<void>;
+  /**
+   * D30: dotted paths of the inputs that say where the leases live (host, port, database, …). A
+   * PATCH may not change them while the secret has leases.
+   */
+  targetFields?: readonly string[];
+  /**
+   * Leases (leases.md §5). A provider without `create` answers lease creation with D35's 400.
+   * `entityId` is fixed before `create` runs (D25: it is committed first): the rendered username,
+   * or a random id when `leaseEntityId` is "random" (TOTP). Errors are BadRequestErrors with the
+   * credentials redacted; `create` leaves nothing behind when it fails part-way (D33).
+   */
+  leaseEntityId?: "username" | "random";
+  create?(req: LeaseCreateRequest<z.output<S>>): Promise<LeaseCreateResult>;
+  revoke?(req: LeaseRevokeRequest<z.output<S>>): Promise<void>;
+  /** Absent: renewing only moves expireAt (D28; the README lists which providers extend). */
+  renew?(req: LeaseRenewRequest<z.output<S>>): Promise<void>;
 };
+
+export type LeaseCreateRequest<I> = {
+  inputs: I;
+  /** The externalEntityId: the username to create (or a random id). */
+  entityId: string;
+  expireAt: Date;
+  config: unknown;
+  ctx: ProviderContext;
+};
+/** `data`: the credentials, returned once to the caller and never stored (D34). */
+export type LeaseCreateResult = { data: Record<string, unknown> };
+export type LeaseRevokeRequest<I> = { inputs: I; entityId: string; config: unknown; ctx: ProviderContext };
+export type LeaseRenewRequest<I> = { inputs: I; entityId: string; expireAt: Date; ctx: ProviderContext };
 
 export function defineProvider<S extends z.ZodType>(p: DynamicSecretProvider<S>): DynamicSecretProvider<S> {
   return p;

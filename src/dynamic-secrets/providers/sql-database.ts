@@ -4,9 +4,11 @@ import { z } from "zod";
 import { GatewayFields, PasswordRequirementsSchema, SqlConnectionFields, StatementFields, withHostIp } from "./fields.js";
 import { connectionFailed, withTimeout } from "./connection-error.js";
 import { verifyHost } from "./host-check.js";
-import { defineProvider } from "./provider.js";
+import { defineProvider, type ProviderContext } from "./provider.js";
+import { generatePassword, leaseFailed, renderStatements } from "./statements.js";
 import { assertPort, tcpProbe } from "./tcp-probe.js";
 import { validateStatements } from "./template-check.js";
+import { BadRequestError } from "../../lib/errors.js";
 
 export const SQL_CLIENTS = ["postgres", "mysql2", "oracledb", "mssql", "sap-ase", "vertica"] as const;
 
@@ -31,7 +33,8 @@ function tlsOptions(inputs: SqlInputs) {
   return { ca: inputs.ca, rejectUnauthorized: inputs.sslRejectUnauthorized, servername: inputs.host };
 }
 
-async function testPostgres(inputs: SqlInputs, address: string, timeoutMs: number): Promise<void> {
+/** D33: PostgreSQL statements run as one transaction: a failure part-way leaves nothing. */
+async function runPostgres(inputs: SqlInputs, address: string, statements: string[], timeoutMs: number): Promise<void> {
   const client = new pg.Client({
     host: address,
     port: inputs.port,
@@ -42,12 +45,14 @@ async function testPostgres(inputs: SqlInputs, address: string, timeoutMs: numbe
     connectionTimeoutMillis: timeoutMs,
     query_timeout: timeoutMs,
   });
-  client.on("error", () => {}); // a late socket error after a failed connect must not crash the process
+  client.on("error", () => {});
   try {
     await withTimeout(
       (async () => {
         await client.connect();
-        await client.query("SELECT 1");
+        await client.query("BEGIN");
+        for (const statement of statements) await client.query(statement);
+        await client.query("COMMIT");
       })(),
       timeoutMs,
     );
@@ -56,7 +61,8 @@ async function testPostgres(inputs: SqlInputs, address: string, timeoutMs: numbe
   }
 }
 
-async function testMysql(inputs: SqlInputs, address: string, timeoutMs: number): Promise<void> {
+/** MySQL DDL commits as it goes; a failed create is undone by the revocation (D25/D33). */
+async function runMysql(inputs: SqlInputs, address: string, statements: string[], timeoutMs: number): Promise<void> {
   let connection: mysql.Connection | undefined;
   try {
     await withTimeout(
@@ -71,13 +77,27 @@ async function testMysql(inputs: SqlInputs, address: string, timeoutMs: number):
           connectTimeout: timeoutMs,
         });
         connection.on("error", () => {});
-        await connection.query("SELECT 1");
+        for (const statement of statements) await connection.query(statement);
       })(),
       timeoutMs,
       () => connection?.destroy(),
     );
   } finally {
     await connection?.end().catch(() => connection?.destroy());
+  }
+}
+
+async function runStatements(inputs: SqlInputs, statements: string[], ctx: ProviderContext): Promise<void> {
+  const [address = inputs.host] = await verifyHost(inputs.host, ctx, { isGateway: Boolean(inputs.gatewayId || inputs.gatewayPoolId) });
+  if (inputs.client === "postgres") return runPostgres(inputs, address, statements, ctx.connectionTimeoutMs);
+  return runMysql(inputs, address, statements, ctx.connectionTimeoutMs);
+}
+
+
+/** Leases run on the two clients shipped here; the others answer D35's 400. */
+function assertLeaseClient(inputs: SqlInputs): void {
+  if (inputs.client !== "postgres" && inputs.client !== "mysql2") {
+    throw new BadRequestError("Leases are not supported for the sql-database provider on this server");
   }
 }
 
@@ -102,9 +122,9 @@ export const sqlDatabaseProvider = defineProvider({
       assertPort(inputs.port);
       switch (inputs.client) {
         case "postgres":
-          return await testPostgres(inputs, address, timeoutMs);
+          return await runPostgres(inputs, address, ["SELECT 1"], timeoutMs);
         case "mysql2":
-          return await testMysql(inputs, address, timeoutMs);
+          return await runMysql(inputs, address, ["SELECT 1"], timeoutMs);
         case "oracledb":
         case "mssql":
           // No Oracle/SQL Server client is shipped: reachability of the listener only.
@@ -115,6 +135,37 @@ export const sqlDatabaseProvider = defineProvider({
       }
     } catch (err) {
       throw connectionFailed(err, [inputs.username, inputs.password]);
+    }
+  },
+  targetFields: ["client", "host", "port", "database"],
+  async create({ inputs, entityId, expireAt, ctx }) {
+    assertLeaseClient(inputs);
+    const password = generatePassword(inputs.passwordRequirements);
+    const vars = { username: entityId, password, expiration: expireAt.toISOString(), database: inputs.database };
+    try {
+      await runStatements(inputs, renderStatements(inputs.creationStatement, vars, { escape: false }), ctx);
+    } catch (err) {
+      throw leaseFailed("create", err, [entityId, password, inputs.database, inputs.username, inputs.password]);
+    }
+    return { data: { DB_USERNAME: entityId, DB_PASSWORD: password } };
+  },
+  async revoke({ inputs, entityId, ctx }) {
+    assertLeaseClient(inputs);
+    const vars = { username: entityId, database: inputs.database };
+    try {
+      await runStatements(inputs, renderStatements(inputs.revocationStatement, vars, { escape: true }), ctx);
+    } catch (err) {
+      throw leaseFailed("revoke", err, [entityId, inputs.database, inputs.username, inputs.password]);
+    }
+  },
+  async renew({ inputs, entityId, expireAt, ctx }) {
+    if (!inputs.renewStatement) return; // nothing to extend in the target: only expireAt moves
+    assertLeaseClient(inputs);
+    const vars = { username: entityId, expiration: expireAt.toISOString(), database: inputs.database };
+    try {
+      await runStatements(inputs, renderStatements(inputs.renewStatement, vars, { escape: true }), ctx);
+    } catch (err) {
+      throw leaseFailed("renew", err, [entityId, inputs.database, inputs.username, inputs.password]);
     }
   },
 });

@@ -214,7 +214,7 @@ describe("persistence", () => {
 
   test("D7: a secret being deleted cannot be edited", async () => {
     const name = await freshSecret();
-    await t.testDb.db.updateTable("dynamic_secrets").set({ status: "deleting" }).where("name", "=", name).execute();
+    await t.testDb.db.updateTable("dynamic_secrets").set({ status: "Revocation in process" }).where("name", "=", name).execute();
     const res = await patchDs(t, f, name, { defaultTTL: "2h" });
     expect(res.body).toEqual(envelope(400, "BadRequest", "Dynamic secret is being deleted"));
     expect((await row(name)).version).toBe(1);

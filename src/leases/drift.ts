@@ -1,0 +1,30 @@
+import type { Trx } from "../db/database.js";
+import { BadRequestError } from "../lib/errors.js";
+import { jsonEqual } from "../dynamic-secrets/patch.js";
+import { countLeases } from "./lease.repository.js";
+
+// D30: revoke and renew use the secret's current inputs, so a PATCH may change credentials or
+// statements, but not where the leases live while there are any (they could never be revoked).
+
+export const TARGET_LOCKED = "Cannot change the target of a dynamic secret that has active leases; revoke them first";
+
+function valueAt(inputs: unknown, dotted: string): unknown {
+  let current = inputs;
+  for (const key of dotted.split(".")) {
+    if (typeof current !== "object" || current === null) return undefined;
+    current = (current as Record<string, unknown>)[key];
+  }
+  return current;
+}
+
+/** Inside the PATCH transaction, the secret's row locked (lease creation takes the same lock). */
+export async function assertLeaseTargetUnchanged(
+  trx: Trx,
+  provider: { targetFields?: readonly string[] },
+  dynamicSecretId: string,
+  before: unknown,
+  after: unknown,
+): Promise<void> {
+  const moved = (provider.targetFields ?? []).some((field) => !jsonEqual(valueAt(before, field), valueAt(after, field)));
+  if (moved && (await countLeases(trx, dynamicSecretId)) > 0) throw new BadRequestError(TARGET_LOCKED);
+}

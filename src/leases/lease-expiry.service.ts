@@ -1,0 +1,131 @@
+import type { Db, Trx } from "../db/database.js";
+import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
+import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
+import * as repo from "./lease.repository.js";
+import { afterFailedRevocation, failureDetails, isCreating } from "./lease.state.js";
+import type { LeaseQueue } from "./lease.service.js";
+import type { TargetClient } from "./revocation.js";
+
+// The expiration manager (D25–D27, D29): what the job queue and the sweep ask for. Every step
+// locks the row it acts on and re-checks it, so running a step twice, or on two replicas at once,
+// revokes once: the row decides.
+
+export type LeaseExpiryDeps = {
+  db: Db;
+  target: TargetClient;
+  queue: LeaseQueue;
+  /** D25: `creating` rows older than this are a dead process's; see lease.state.ts. */
+  staleCreatingMs: number;
+  /** Parallel revocations of one sweep (each holds a pool connection while the target answers). */
+  concurrency?: number;
+};
+
+export type SweepResult = { revoked: number; failed: number };
+
+async function forEachLimited<T>(items: readonly T[], limit: number, run: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) await run(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
+  const { db, target } = deps;
+  const concurrency = deps.concurrency ?? 4;
+
+  async function parentOf(trx: Trx, dynamicSecretId: string): Promise<{ secret: DynamicSecret; projectId: string } | undefined> {
+    const secret = await secrets.findDynamicSecretById(trx, dynamicSecretId);
+    const projectId = secret && (await repo.projectIdOfSecret(trx, dynamicSecretId));
+    return secret && projectId ? { secret, projectId } : undefined;
+  }
+
+  /** Revokes the lease if it is due and no one else holds it. A failure is recorded, never thrown. */
+  async function revokeDue(leaseId: string): Promise<"revoked" | "failed" | "skipped"> {
+    let retryInMs = 0;
+    const outcome = await db.transaction().execute(async (trx) => {
+      const lease = await repo.lockIfDue(trx, leaseId, deps.staleCreatingMs);
+      const parent = lease && (await parentOf(trx, lease.dynamicSecretId));
+      if (!lease || !parent) return "skipped" as const;
+      const result = await target.revoke(parent.secret, parent.projectId, lease);
+      // D25: a dead process's `creating` row is revoked best-effort and dropped.
+      if (result.ok || isCreating(lease)) {
+        await repo.deleteLease(trx, lease.id);
+        return "revoked" as const;
+      }
+      const next = afterFailedRevocation(lease.revokeAttempts, result.message);
+      await repo.markRevocationFailed(trx, lease.id, next);
+      retryInMs = next.retryInMs;
+      return "failed" as const;
+    });
+    if (outcome === "failed") deps.queue.schedule(leaseId, new Date(Date.now() + retryInMs));
+    return outcome;
+  }
+
+  /**
+   * D29: revokes the leases of a secret being deleted one by one, deleting each row once its
+   * credential is gone, then the secret. A failure stops the pass and marks the secret
+   * `Failed to delete`.
+   */
+  async function pruneSecret(dynamicSecretId: string): Promise<void> {
+    for (const lease of await repo.listLeases(db, dynamicSecretId)) {
+      const step = await db.transaction().execute(async (trx) => {
+        const parent = await parentOf(trx, dynamicSecretId);
+        if (!parent || parent.secret.status !== secrets.STATUS_DELETING) return "stop";
+        const locked = await repo.tryLockLease(trx, lease.id);
+        if (!locked) return "busy"; // another replica or request holds it: the next pass sees it
+        const result = await target.revoke(parent.secret, parent.projectId, locked);
+        if (result.ok) {
+          await repo.deleteLease(trx, locked.id);
+          return "next";
+        }
+        await repo.markRevocationFailed(trx, locked.id, afterFailedRevocation(locked.revokeAttempts, result.message));
+        await secrets.setDynamicSecretStatus(trx, dynamicSecretId, secrets.STATUS_DELETE_FAILED, failureDetails(result.message));
+        return "stop";
+      });
+      if (step !== "next") return;
+    }
+    await db.transaction().execute(async (trx) => {
+      const locked = await secrets.lockDynamicSecret(trx, dynamicSecretId);
+      if (!locked || locked.status !== secrets.STATUS_DELETING) return;
+      if ((await repo.countLeases(trx, dynamicSecretId)) > 0) return; // a `creating` row finishes first
+      await secrets.deleteDynamicSecret(trx, dynamicSecretId);
+    });
+  }
+
+  /** Everything due now: expired and retry-due leases, stale `creating` rows, secrets being deleted. */
+  async function sweep(limit = 500): Promise<SweepResult> {
+    const result: SweepResult = { revoked: 0, failed: 0 };
+    const ids = await repo.findDueLeaseIds(db, deps.staleCreatingMs, limit);
+    await forEachLimited(ids, concurrency, async (id) => {
+      const outcome = await revokeDue(id);
+      if (outcome === "revoked") result.revoked += 1;
+      if (outcome === "failed") result.failed += 1;
+    });
+    for (const id of await repo.findSecretIdsWithStatus(db, secrets.STATUS_DELETING, 50)) await pruneSecret(id);
+    return result;
+  }
+
+  return { revokeDue, pruneSecret, sweep };
+}
+
+export type LeaseExpiryService = ReturnType<typeof createLeaseExpiryService>;
+
+/**
+ * D29, inside the secret's delete transaction (its row locked): true when the secret may be
+ * deleted now — no leases, or `isForced` after a best-effort revoke of each — false when the
+ * leases must first be revoked in the background.
+ */
+export async function revokeLeasesBeforeDelete(
+  trx: Trx,
+  target: TargetClient,
+  secret: DynamicSecret,
+  projectId: string,
+  isForced: boolean,
+): Promise<boolean> {
+  const leases = await repo.lockLeasesOfSecret(trx, secret.id);
+  if (leases.length === 0) return true;
+  if (!isForced) return false;
+  for (const lease of leases) await target.revoke(secret, projectId, lease);
+  return true;
+}

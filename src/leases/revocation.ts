@@ -1,0 +1,58 @@
+import type { ProjectCipher } from "../kms/kms.service.js";
+import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
+import type { ProviderContext, ProviderRegistry } from "../dynamic-secrets/providers/index.js";
+import { errorMessage, redactWords } from "../dynamic-secrets/providers/connection-error.js";
+import type { Lease } from "./lease.types.js";
+
+// Talking to the target about one lease: decrypt the secret's current inputs (D30: revoke and
+// renew use them) and call the provider. Callers hold the lease's row lock, so each credential is
+// revoked by one caller at a time; the state machine (lease.state.ts) decides what happens next.
+
+export type RevocationDeps = {
+  providers: ProviderRegistry;
+  providerContext: ProviderContext;
+  kms: { forProject(projectId: string): Promise<ProjectCipher> };
+};
+
+export type RevokeOutcome = { ok: true } | { ok: false; message: string };
+
+export const REVOKE_FAILED_PREFIX = "Failed to revoke lease from provider: ";
+
+export function createTargetClient(deps: RevocationDeps) {
+  async function inputsOf(secret: DynamicSecret, projectId: string): Promise<unknown> {
+    const cipher = await deps.kms.forProject(projectId);
+    return cipher.decryptJson(secret.encryptedInput);
+  }
+
+  function providerOf(type: string) {
+    const provider = deps.providers.get(type);
+    if (!provider) throw new Error(`Unknown dynamic secret provider type: ${type}`);
+    return provider;
+  }
+
+  /** Never throws: a failure is an outcome, with a message fit for statusDetails (credentials redacted). */
+  async function revoke(secret: DynamicSecret, projectId: string, lease: Lease): Promise<RevokeOutcome> {
+    try {
+      const provider = providerOf(secret.type);
+      // A provider without leases never created anything (D35): nothing to revoke.
+      if (!provider.revoke) return { ok: true };
+      await provider.revoke({
+        inputs: await inputsOf(secret, projectId),
+        entityId: lease.externalEntityId,
+        config: lease.config,
+        ctx: deps.providerContext,
+      });
+      return { ok: true };
+    } catch (err) {
+      const message = errorMessage(err);
+      return {
+        ok: false,
+        message: message.startsWith(REVOKE_FAILED_PREFIX) ? message : `${REVOKE_FAILED_PREFIX}${redactWords(message, [lease.externalEntityId])}`,
+      };
+    }
+  }
+
+  return { inputsOf, providerOf, revoke, context: deps.providerContext };
+}
+
+export type TargetClient = ReturnType<typeof createTargetClient>;
