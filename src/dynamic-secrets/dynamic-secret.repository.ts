@@ -10,7 +10,7 @@ import type { MetadataEntry } from "./patch.js";
 export const NAME_UNIQUE_CONSTRAINT = "dynamic_secrets_folder_id_name_unique";
 export const RENAME_CONFLICT_MESSAGE = "Provided dynamic secret already exists under the folder";
 
-const COLUMNS = [
+export const COLUMNS = [
   "id",
   "folder_id",
   "name",
@@ -29,7 +29,7 @@ const COLUMNS = [
   "updated_at",
 ] as const;
 
-type Row = {
+export type Row = {
   id: string;
   folder_id: string;
   name: string;
@@ -48,7 +48,7 @@ type Row = {
   updated_at: Date;
 };
 
-function toDomain(row: Row, metadata: MetadataEntry[]): DynamicSecret {
+export function toDomain(row: Row, metadata: MetadataEntry[]): DynamicSecret {
   return {
     id: row.id,
     folderId: row.folder_id,

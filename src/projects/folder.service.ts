@@ -3,7 +3,7 @@ import type { Db } from "../db/database.js";
 import { NotFoundError } from "../lib/errors.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
-import { joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
+import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
 import { createProjectRepository, type Folder } from "./project.repository.js";
 
 // Folder trees (auth-and-permissions.md §C.3) and path → folder resolution (§B.5 step 6).
@@ -13,20 +13,13 @@ export type ResolvedFolder = { id: string; envId: string; environmentSlug: strin
 export function createFolderService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
   const projects = createProjectRepository(db);
 
-  /**
-   * The folder at `path` in the environment. A segment with characters other than letters, digits,
-   * `-`, `_` → 400; a missing environment or folder → 404 naming `path` as given. As in Infisical
-   * (patch-endpoint.md §2 step 9), one more trailing slash is removed and the rest must be a folder's
-   * exact path: `""`, `app`, `//app`, `/a//b`, `/app//` (after the router's own removal) name none.
-   */
+  /** The folder at `path` in the environment (see `folderLookup` for which paths name one); else 400/404. */
   async function resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<ResolvedFolder> {
-    const segments = pathSegments(path);
-    const notFound = () => new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
-    const lookup = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-    if (lookup !== joinSecretPath(segments)) throw notFound();
-    const walked = await projects.walkFolderPath(projectId, environmentSlug, segments);
-    if (!walked || walked.depth !== segments.length) throw notFound();
-    return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(segments) };
+    const lookup = folderLookup(path, environmentSlug);
+    if ("error" in lookup) throw lookup.error;
+    const walked = await projects.walkFolderPath(projectId, environmentSlug, lookup.segments);
+    if (!walked || walked.depth !== lookup.segments.length) throw folderNotFound(path, environmentSlug);
+    return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(lookup.segments) };
   }
 
   /** Creates `name` under `path`, creating missing parents; an existing name there is a 400. */
