@@ -14,6 +14,7 @@ import { createAuditLogService } from "./audit/audit-log.service.js";
 import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.service.js";
 import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
 import { createKmsService } from "./kms/kms.service.js";
+import { createCaches } from "./lib/caches.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -39,7 +40,8 @@ export function createContainer({
   const roleService = createRoleService({ db, permissionService });
   const membershipService = createMembershipService({ db, permissionService });
   const privilegeService = createPrivilegeService({ db, permissionService });
-  const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
+  const caches = createCaches();
+  const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId, caches });
   const dynamicSecretService = createDynamicSecretService({
     db,
     providers,
