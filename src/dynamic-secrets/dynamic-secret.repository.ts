@@ -152,6 +152,8 @@ export async function insertDynamicSecret(
   return toDomain(row, []);
 }
 
+const RETURNED_COLUMNS = sql.join(COLUMNS.map((column) => sql.ref(column)));
+
 /**
  * The whole write of a PATCH in ONE statement (one round trip, one commit): the given columns,
  * `status` back to null and `version` + 1 (D1) — only if the row is still at `expectedVersion`
@@ -183,7 +185,7 @@ export async function writeDynamicSecretPatch(
         status = NULL,
         version = version + 1
       WHERE id = ${write.id} AND version = ${write.expectedVersion} AND status IS DISTINCT FROM ${STATUS_DELETING}
-      RETURNING ${sql.join(COLUMNS.map((column) => sql.ref(column)))}
+      RETURNING ${RETURNED_COLUMNS}
     ), cleared AS (
       DELETE FROM resource_metadata
       WHERE ${metadata !== undefined}::boolean AND dynamic_secret_id IN (SELECT id FROM updated)
