@@ -2,7 +2,7 @@
 import { buildApp, LOG_REDACT_PATHS } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createContainer } from "./container.js";
-import { createDb } from "./db/client.js";
+import { createDb, type DbHandle } from "./db/client.js";
 import { migrateToLatestOrThrow } from "./db/migrator.js";
 
 let config: Config;
@@ -19,7 +19,15 @@ const logger = {
   ...(process.stdout.isTTY ? { transport: { target: "pino-pretty" } } : {}),
 };
 
-const handle = await createDb(config.database);
+let handle: DbHandle;
+try {
+  handle = await createDb(config.database);
+} catch (err) {
+  // e.g. DATA_DIR held by another process (D36): one line, no stack.
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
 await migrateToLatestOrThrow(handle.db);
 const container = createContainer({ config, db: handle.db, dbHost: handle.host });
 const app = await buildApp({ container, logger });
