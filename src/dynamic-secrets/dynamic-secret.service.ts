@@ -131,11 +131,11 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
    * - plan: from the latest row — merged and validated inputs (422), TTLs (400), and the connection
    *   test when the inputs change (D17), outside any transaction;
    * - write: one statement that applies the plan only if the row is still at the planned version,
-   *   with its metadata and audit row (D2, D6). Otherwise plan again from the row as it now is
-   *   (re-testing only if that changes the inputs), so no lost update and no untested inputs.
+   *   with its metadata and audit row (D2, D6). Otherwise plan again under the row lock from the
+   *   row as it now is (leaving the lock only to test inputs not tested yet), so no lost update, no
+   *   untested inputs, and writers of a contended row are served in turn.
    * PATCHes of one secret are queued in this process, inputs changes in one lane and the rest in
-   * another (a TTL edit never waits for a connection test); each starts from the row its
-   * predecessor wrote, so they only race writers in other processes.
+   * another (a TTL edit never waits for a connection test).
    */
   async function updateByName(input: UpdateDynamicSecretInput) {
     const { actor, ctx, patch } = input;
@@ -169,8 +169,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       return { inputs, updatedFields: diffUpdatedFields({ ...base, inputs: before }, after) };
     }
 
-    const write = async (base: DynamicSecret, planned: ReturnType<typeof plan>) =>
-      repo.writeDynamicSecretPatch(db, {
+    const write = async (executor: Db | Trx, base: DynamicSecret, planned: ReturnType<typeof plan>) =>
+      repo.writeDynamicSecretPatch(executor, {
         id: base.id,
         expectedVersion: base.version,
         changes: {
@@ -204,28 +204,51 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
         ),
       });
 
+    const lane = patch.inputs === undefined ? "settings" : "inputs";
+    const done = (written: DynamicSecret, base: DynamicSecret, planned: ReturnType<typeof plan>): UpdateResult => ({
+      secret: { ...written, metadata: patch.metadata ?? base.metadata },
+      inputs: planned.inputs.inputs,
+    });
+
     const planAndWrite = async (predecessor?: UpdateResult): Promise<UpdateResult> => {
-      let base = predecessor && predecessor.secret.version > secret.version ? predecessor.secret : secret;
-      let tested: Inputs | undefined;
-      for (let attempt = 1; ; attempt += 1) {
-        const planned = plan(base);
-        if (planned.inputs.changed && !(tested && jsonEqual(tested, planned.inputs.inputs))) {
-          await provider(base.type).validateConnection(planned.inputs.inputs, deps.providerContext);
-          tested = planned.inputs.inputs;
-        }
-        const written = await write(base, planned);
-        if (written) return { secret: { ...written, metadata: patch.metadata ?? base.metadata }, inputs: planned.inputs.inputs };
-        // Another writer moved the row since `base` was read (or deleted it: D5 → 404).
-        const latest = await repo.findDynamicSecretById(db, base.id);
+      // The row to plan from: the one just resolved, unless this PATCH waited behind another. Then a
+      // settings edit starts from the row its predecessor wrote, and an inputs change re-reads the
+      // row, so that no process's queue gets ahead of the others' on a contended secret.
+      let base = secret;
+      if (predecessor) {
+        const latest = lane === "inputs" ? await repo.findDynamicSecretById(db, secret.id) : predecessor.secret;
         if (!latest) throw secretNotFound(input.name, folder.path);
-        if (attempt >= MAX_UPDATE_ATTEMPTS) {
-          throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
-        }
-        base = latest;
+        if (latest.version > base.version) base = latest;
       }
+      const planned = plan(base);
+      let tested: Inputs | undefined;
+      if (planned.inputs.changed) {
+        await provider(base.type).validateConnection(planned.inputs.inputs, deps.providerContext);
+        tested = planned.inputs.inputs;
+      }
+      const written = await write(db, base, planned);
+      if (written) return done(written, base, planned);
+
+      // Another writer moved the row (or deleted it: D5 → 404). From here on, take the row lock and
+      // plan under it: writers waiting for one row are served in turn. Only a merge whose inputs
+      // were not tested yet leaves the lock to be tested (never network I/O under a lock).
+      for (let attempt = 2; attempt <= MAX_UPDATE_ATTEMPTS; attempt += 1) {
+        const outcome = await db.transaction().execute(async (trx) => {
+          const locked = await repo.lockDynamicSecret(trx, secret.id);
+          if (!locked) throw secretNotFound(input.name, folder.path);
+          const replanned = plan(locked);
+          if (replanned.inputs.changed && !(tested && jsonEqual(tested, replanned.inputs.inputs))) {
+            return { untested: replanned.inputs.inputs, type: locked.type };
+          }
+          return { result: done((await write(trx, locked, replanned))!, locked, replanned) };
+        });
+        if (outcome.result) return outcome.result;
+        await provider(outcome.type).validateConnection(outcome.untested, deps.providerContext);
+        tested = outcome.untested;
+      }
+      throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
     };
 
-    const lane = patch.inputs === undefined ? "settings" : "inputs";
     const result = await perSecretQueue.run(`${secret.id}:${lane}`, planAndWrite);
     const canRead = permission.can(Action.ReadRootCredential, SUBJECT, fields(result.secret.metadata));
     return view(result.secret, canRead ? providers.redact(result.secret.type, result.inputs) : null);
