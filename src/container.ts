@@ -20,6 +20,7 @@ import { createLeaseExpiryService } from "./leases/lease-expiry.service.js";
 import { createLeaseService } from "./leases/lease.service.js";
 import { staleCreatingAfterMs } from "./leases/lease.state.js";
 import { createTargetClient } from "./leases/revocation.js";
+import { createCaches } from "./lib/caches.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -47,7 +48,8 @@ export function createContainer({
   const roleService = createRoleService({ db, permissionService, auditLogRetentionDays });
   const membershipService = createMembershipService({ db, permissionService });
   const privilegeService = createPrivilegeService({ db, permissionService });
-  const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId });
+  const caches = createCaches();
+  const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId, caches });
   const providerContext = providerContextFrom({ ...config, dbHost });
   const leaseTarget = createTargetClient({ providers, providerContext, kms: kmsService });
   const leaseQueue = createLeaseQueue();

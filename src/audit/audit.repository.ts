@@ -4,29 +4,32 @@ import type { AuditEntry, AuditLog, AuditLogFilter } from "./audit.types.js";
 
 const DAY_MS = 86_400_000;
 
+/** The column values of one audit row; `retentionDays` 0 means the row never expires. */
+export function auditRowValues(entry: AuditEntry, retentionDays: number) {
+  const { actor, ctx, event } = entry;
+  return {
+    org_id: entry.orgId,
+    project_id: entry.project?.id ?? null,
+    project_name: entry.project?.name ?? null,
+    actor: actor.type,
+    actor_metadata: JSON.stringify({ identityId: actor.identityId, name: actor.name }),
+    ip_address: ctx.ipAddress || null,
+    user_agent: ctx.userAgent || null,
+    user_agent_type: ctx.userAgentType,
+    event_type: event.type,
+    event_metadata: JSON.stringify(event.metadata),
+    expires_at: retentionDays > 0 ? new Date(Date.now() + retentionDays * DAY_MS) : null,
+  };
+}
+
+export type AuditRowValues = ReturnType<typeof auditRowValues>;
+
 /**
  * Writes one audit row with the caller's executor: inside the caller's transaction for changes
  * (no change without its row and no row without its change, D6), on the pool for reads.
- * `retentionDays` 0 means the row never expires.
  */
 export async function insertAuditLog(db: Executor, entry: AuditEntry, retentionDays: number): Promise<void> {
-  const { actor, ctx, event } = entry;
-  await db
-    .insertInto("audit_logs")
-    .values({
-      org_id: entry.orgId,
-      project_id: entry.project?.id ?? null,
-      project_name: entry.project?.name ?? null,
-      actor: actor.type,
-      actor_metadata: JSON.stringify({ identityId: actor.identityId, name: actor.name }),
-      ip_address: ctx.ipAddress || null,
-      user_agent: ctx.userAgent || null,
-      user_agent_type: ctx.userAgentType,
-      event_type: event.type,
-      event_metadata: JSON.stringify(event.metadata),
-      expires_at: retentionDays > 0 ? new Date(Date.now() + retentionDays * DAY_MS) : null,
-    })
-    .execute();
+  await db.insertInto("audit_logs").values(auditRowValues(entry, retentionDays)).execute();
 }
 
 /**

@@ -4,7 +4,7 @@ import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedErro
 import { isUuid } from "../lib/uuid.js";
 import type { Actor } from "./actor.js";
 import { createIdentityRepository, type AccessToken } from "./identity.repository.js";
-import { IDENTITY_ACCESS_TOKEN_TYPE, signAccessToken, verifyJwt } from "./token.js";
+import { IDENTITY_ACCESS_TOKEN_TYPE, signAccessToken, tokenSigningKey, verifyJwt } from "./token.js";
 import { isIpTrusted } from "./trusted-ips.js";
 
 // Bearer authentication and the access-token life cycle (auth-and-permissions.md §A.2–A.4, A.6.4–A.6.5).
@@ -35,10 +35,11 @@ function ttlExpired(token: AccessToken, now: Date): boolean {
 
 export function createAuthService({ db, config }: { db: Executor; config: Pick<Config, "authSecret"> }) {
   const identities = createIdentityRepository(db);
+  const signingKey = tokenSigningKey(config.authSecret);
 
   /** The identity-token claims of a verified JWT; undefined for any other token type (§A.1). */
   function identityClaimsOf(token: string): { identityId: string; tokenId: string } | undefined {
-    const payload = verifyJwt(config.authSecret, token);
+    const payload = verifyJwt(signingKey, token);
     if (payload.authTokenType !== IDENTITY_ACCESS_TOKEN_TYPE) return undefined;
     const tokenId = payload.identityAccessTokenId;
     const identityId = payload.identityId;
@@ -64,7 +65,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
     const use = await identities.useAccessToken(claims.tokenId);
     if (!use || use.token.identityId !== claims.identityId) throw new UnauthorizedError(NO_TOKEN);
     const refuse = async (error: Error): Promise<never> => {
-      if (use.counted) await identities.uncountUse(use.token.id);
+      if (use.counted && use.token.numUsesLimit > 0) await identities.uncountUse(use.token.id);
       throw error;
     };
     if (!isIpTrusted(clientIp, use.trustedIps ?? [])) {
@@ -116,7 +117,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
     if (!(await identities.markRenewed(token.id))) throw new UnauthorizedError(NO_TOKEN);
     return {
       accessToken: signAccessToken(
-        config.authSecret,
+        signingKey,
         { identityId: token.identityId, identityAccessTokenId: token.id, clientSecretId: token.clientSecretId ?? undefined },
         token.ttl,
       ),

@@ -6,6 +6,9 @@ import { ALLOW_ALL_IPS } from "./trusted-ips.js";
 // Identities, their organization memberships and their access-token rows. Access tokens are JWTs
 // that are never stored: a row holds only the token's limits and state (D22).
 
+/** `access_token_last_used_at` of a token without a uses limit is written at most this often. */
+export const LAST_USED_INTERVAL_SECONDS = 60;
+
 export type AccessTokenAuthMethod = "universal-auth" | "token-auth";
 
 export type AccessToken = {
@@ -29,7 +32,10 @@ export type TokenUse = {
   orgId: string | null;
   orgMembershipActive: boolean;
   trustedIps: TrustedIp[] | null;
-  /** Whether the uses counter was incremented: false when the uses limit or the TTL is exhausted. */
+  /**
+   * False when the uses limit or the TTL is exhausted. With a uses limit, true means this use was
+   * counted (and must be given back if the request is then refused).
+   */
   counted: boolean;
   /** The database's clock, which the TTL checks use. */
   now: Date;
@@ -95,9 +101,10 @@ export function createIdentityRepository(db: Executor) {
   return {
     /**
      * The authentication hot path, one round trip: the live token row joined to its identity, org
-     * membership and auth-method IP allow-list, and — in the same statement — its use counted when
-     * the uses limit and TTL allow (the UPDATE re-checks both on the locked row, so N concurrent
-     * requests on a limit of N all count exactly once).
+     * membership and auth-method IP allow-list. A token with a uses limit has its use counted in
+     * the same statement when the limit and TTL allow (the UPDATE re-checks both on the locked
+     * row, so N concurrent requests on a limit of N all count exactly once). A token without one is
+     * not written at all, except `access_token_last_used_at` once per LAST_USED_INTERVAL_SECONDS.
      */
     async useAccessToken(tokenId: string): Promise<TokenUse | undefined> {
       const { rows } = await sql<
@@ -109,7 +116,7 @@ export function createIdentityRepository(db: Executor) {
           counted: boolean;
           now: Date;
         }
-      >`
+      >`/*prepared:use_access_token*/
         WITH cur AS (
           SELECT t.id, t.identity_id, t.identity_ua_client_secret_id, t.auth_method, t.access_token_ttl,
                  t.access_token_max_ttl, t.access_token_num_uses, t.access_token_num_uses_limit,
@@ -118,7 +125,9 @@ export function createIdentityRepository(db: Executor) {
                  CASE t.auth_method
                    WHEN 'universal-auth' THEN ua.access_token_trusted_ips
                    WHEN 'token-auth' THEN ta.access_token_trusted_ips
-                 END AS trusted_ips
+                 END AS trusted_ips,
+                 (t.access_token_ttl = 0
+                  OR now() <= COALESCE(t.access_token_last_renewed_at, t.created_at) + make_interval(secs => t.access_token_ttl)) AS ttl_ok
           FROM identity_access_tokens t
           JOIN identities i ON i.id = t.identity_id
           LEFT JOIN org_memberships om ON om.identity_id = t.identity_id
@@ -128,14 +137,21 @@ export function createIdentityRepository(db: Executor) {
           LIMIT 1
         ), used AS (
           UPDATE identity_access_tokens t
-          SET access_token_num_uses = t.access_token_num_uses + 1, access_token_last_used_at = now()
-          WHERE t.id = ${tokenId} AND t.is_access_token_revoked = false
+          SET access_token_num_uses = t.access_token_num_uses + CASE WHEN t.access_token_num_uses_limit > 0 THEN 1 ELSE 0 END,
+              access_token_last_used_at = now()
+          FROM cur
+          WHERE t.id = cur.id AND t.is_access_token_revoked = false
             AND (t.access_token_num_uses_limit = 0 OR t.access_token_num_uses < t.access_token_num_uses_limit)
             AND (t.access_token_ttl = 0
                  OR now() <= COALESCE(t.access_token_last_renewed_at, t.created_at) + make_interval(secs => t.access_token_ttl))
+            AND (t.access_token_num_uses_limit > 0
+                 OR t.access_token_last_used_at IS NULL
+                 OR t.access_token_last_used_at < now() - make_interval(secs => ${LAST_USED_INTERVAL_SECONDS}))
           RETURNING t.id
         )
-        SELECT cur.*, EXISTS (SELECT 1 FROM used) AS counted, now() AS now FROM cur`.execute(db);
+        SELECT cur.*, now() AS now,
+               CASE WHEN cur.access_token_num_uses_limit > 0 THEN EXISTS (SELECT 1 FROM used) ELSE cur.ttl_ok END AS counted
+        FROM cur`.execute(db);
       const row = rows[0];
       if (!row) return undefined;
       return {

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { createSecretKey, KeyObject, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { TokenError } from "../lib/errors.js";
 
@@ -13,15 +13,25 @@ export type AccessTokenClaims = {
   clientSecretId?: string;
 };
 
+/**
+ * The HS256 key of AUTH_SECRET (its UTF-8 bytes), built once: given a string, jsonwebtoken first
+ * tries to parse it as a PEM public key on every call, which costs more than the HMAC itself.
+ */
+export function tokenSigningKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, "utf8"));
+}
+
+const keyOf = (secret: string | KeyObject): KeyObject => (secret instanceof KeyObject ? secret : tokenSigningKey(secret));
+
 /** HS256 over the UTF-8 bytes of AUTH_SECRET; `exp` only when the TTL is positive (TTL 0 = never). */
-export function signAccessToken(secret: string, claims: AccessTokenClaims, ttlSeconds: number): string {
+export function signAccessToken(secret: string | KeyObject, claims: AccessTokenClaims, ttlSeconds: number): string {
   const payload: Record<string, unknown> = {
     identityId: claims.identityId,
     identityAccessTokenId: claims.identityAccessTokenId,
     ...(claims.clientSecretId ? { clientSecretId: claims.clientSecretId } : {}),
     authTokenType: IDENTITY_ACCESS_TOKEN_TYPE,
   };
-  return jwt.sign(payload, Buffer.from(secret, "utf8"), {
+  return jwt.sign(payload, keyOf(secret), {
     algorithm: "HS256",
     ...(ttlSeconds > 0 ? { expiresIn: ttlSeconds } : {}),
   });
@@ -35,9 +45,9 @@ const REWORDED: Record<string, string> = {
 };
 
 /** Verifies signature and time claims; every failure is a 403 TokenError with the catalogue's message. */
-export function verifyJwt(secret: string, token: string): jwt.JwtPayload {
+export function verifyJwt(secret: string | KeyObject, token: string): jwt.JwtPayload {
   try {
-    const payload = jwt.verify(token, Buffer.from(secret, "utf8"), { algorithms: ["HS256"] });
+    const payload = jwt.verify(token, keyOf(secret), { algorithms: ["HS256"] });
     if (typeof payload === "string") throw new jwt.JsonWebTokenError("invalid token");
     return payload;
   } catch (err) {

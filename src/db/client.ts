@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, type Dialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
@@ -29,6 +30,39 @@ export async function createDb(
   return createEmbeddedDb(database.dataDir);
 }
 
+/**
+ * Statements whose text starts with this comment (`/*prepared:<name>*\/ SELECT …`) run as named
+ * prepared statements: parsed and planned once per connection instead of on every call, which is
+ * most of PostgreSQL's work for the short statements of the request path. Only fixed texts may
+ * carry it (each distinct text stays prepared for the connection's life).
+ */
+export const PREPARED_MARK = "/*prepared:";
+
+// Marked texts are fixed, so this map stays as small as the list of them.
+const preparedNames = new Map<string, string>();
+
+function preparedNameOf(text: string): string | undefined {
+  if (!text.startsWith(PREPARED_MARK)) return undefined;
+  let name = preparedNames.get(text);
+  if (name === undefined) {
+    // The hash keeps two texts under one label apart (pg refuses a name reused with another text).
+    const label = text.slice(PREPARED_MARK.length, text.indexOf("*/"));
+    name = `${label}_${createHash("sha1").update(text).digest("hex").slice(0, 10)}`;
+    preparedNames.set(text, name);
+  }
+  return name;
+}
+
+/** pg's Client, turning marked texts into named prepared statements (see PREPARED_MARK). */
+class PreparingClient extends pg.Client {
+  override query(...args: any[]): any {
+    const [text, values] = args;
+    const name = typeof text === "string" && args.length <= 2 ? preparedNameOf(text) : undefined;
+    if (name) return super.query({ name, text, values });
+    return (super.query as (...a: any[]) => any)(...args);
+  }
+}
+
 export function createPostgresDb(url: string, poolSize = 10, connectionTimeoutMs = DEFAULT_DB_CONNECTION_TIMEOUT_MS): DbHandle {
   const pool = new pg.Pool({
     connectionString: url,
@@ -37,6 +71,7 @@ export function createPostgresDb(url: string, poolSize = 10, connectionTimeoutMs
     // within this time. TCP keep-alive notices a peer that vanished without closing the socket.
     connectionTimeoutMillis: connectionTimeoutMs,
     keepAlive: true,
+    Client: PreparingClient,
     // count(*) and other int8 results as numbers: every count we read fits.
     types: { getTypeParser: (oid: number, format?: any) => (oid === INT8_OID ? Number : pg.types.getTypeParser(oid, format)) } as any,
   });

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Executor, Trx } from "../db/database.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
+import type { AuditRowValues } from "../audit/audit.repository.js";
 import type { DynamicSecret, DynamicSecretChanges } from "./dynamic-secret.types.js";
 import type { MetadataEntry } from "./patch.js";
 
@@ -10,7 +11,7 @@ import type { MetadataEntry } from "./patch.js";
 export const NAME_UNIQUE_CONSTRAINT = "dynamic_secrets_folder_id_name_unique";
 export const RENAME_CONFLICT_MESSAGE = "Provided dynamic secret already exists under the folder";
 
-const COLUMNS = [
+export const COLUMNS = [
   "id",
   "folder_id",
   "name",
@@ -29,7 +30,7 @@ const COLUMNS = [
   "updated_at",
 ] as const;
 
-type Row = {
+export type Row = {
   id: string;
   folder_id: string;
   name: string;
@@ -48,7 +49,7 @@ type Row = {
   updated_at: Date;
 };
 
-function toDomain(row: Row, metadata: MetadataEntry[]): DynamicSecret {
+export function toDomain(row: Row, metadata: MetadataEntry[]): DynamicSecret {
   return {
     id: row.id,
     folderId: row.folder_id,
@@ -151,24 +152,60 @@ export async function insertDynamicSecret(
   return toDomain(row, []);
 }
 
-/** One write: the given columns, `status` back to null, `version` + 1 (D1). */
-export async function updateDynamicSecret(trx: Trx, id: string, changes: DynamicSecretChanges): Promise<DynamicSecret> {
-  const row = await trx
-    .updateTable("dynamic_secrets")
-    .set({
-      name: changes.name,
-      default_ttl: changes.defaultTTL,
-      max_ttl: changes.maxTTL,
-      username_template: changes.usernameTemplate,
-      encrypted_input: changes.encryptedInput,
-      status: null,
-      version: sql<number>`version + 1`,
-    })
-    .where("id", "=", id)
-    .returning(COLUMNS)
-    .executeTakeFirstOrThrow()
+const RETURNED_COLUMNS = sql.join(COLUMNS.map((column) => sql.ref(column)));
+
+/**
+ * The whole write of a PATCH in ONE statement (one round trip, one commit): the given columns,
+ * `status` back to null and `version` + 1 (D1) — only if the row is still at `expectedVersion`
+ * and not being deleted (D7) — its metadata replaced when `metadata` is given, and its audit row
+ * (D6: all or nothing, as one statement is). PostgreSQL's UPDATE waits for a concurrent writer
+ * and re-checks the version on the row it left, so a plan made from an older row is never
+ * written (D2): undefined then, and the caller plans again from the latest row.
+ */
+export async function writeDynamicSecretPatch(
+  db: Executor,
+  write: {
+    id: string;
+    expectedVersion: number;
+    changes: DynamicSecretChanges;
+    metadata?: { orgId: string; entries: MetadataEntry[] };
+    audit: AuditRowValues;
+  },
+): Promise<DynamicSecret | undefined> {
+  const { changes, metadata, audit } = write;
+  const entries = JSON.stringify((metadata?.entries ?? []).map((entry, position) => ({ ...entry, position })));
+  const { rows } = await sql<Row>`/*prepared:write_dynamic_secret_patch*/
+    WITH updated AS (
+      UPDATE dynamic_secrets SET
+        name = COALESCE(${changes.name ?? null}, name),
+        default_ttl = COALESCE(${changes.defaultTTL ?? null}, default_ttl),
+        max_ttl = CASE WHEN ${changes.maxTTL !== undefined}::boolean THEN ${changes.maxTTL ?? null} ELSE max_ttl END,
+        username_template = CASE WHEN ${changes.usernameTemplate !== undefined}::boolean THEN ${changes.usernameTemplate ?? null} ELSE username_template END,
+        encrypted_input = COALESCE(${changes.encryptedInput ?? null}::bytea, encrypted_input),
+        status = NULL,
+        version = version + 1
+      WHERE id = ${write.id} AND version = ${write.expectedVersion} AND status IS DISTINCT FROM ${STATUS_DELETING}
+      RETURNING ${RETURNED_COLUMNS}
+    ), cleared AS (
+      DELETE FROM resource_metadata
+      WHERE ${metadata !== undefined}::boolean AND dynamic_secret_id IN (SELECT id FROM updated)
+    ), added AS (
+      INSERT INTO resource_metadata (key, value, org_id, dynamic_secret_id, position)
+      SELECT e.key, e.value, ${metadata?.orgId ?? null}::uuid, updated.id, e.position
+      FROM updated, jsonb_to_recordset(${entries}::jsonb) AS e(key text, value text, position int)
+    ), audited AS (
+      INSERT INTO audit_logs (org_id, project_id, project_name, actor, actor_metadata, ip_address, user_agent,
+                              user_agent_type, event_type, event_metadata, expires_at)
+      SELECT ${audit.org_id}::uuid, ${audit.project_id}::uuid, ${audit.project_name}, ${audit.actor}, ${audit.actor_metadata}::jsonb,
+             ${audit.ip_address}, ${audit.user_agent}, ${audit.user_agent_type}, ${audit.event_type},
+             ${audit.event_metadata}::jsonb, ${audit.expires_at}::timestamptz
+      FROM updated
+    )
+    SELECT * FROM updated`
+    .execute(db)
     .catch(translateWriteError);
-  return toDomain(row, []);
+  const row = rows[0];
+  return row && toDomain(row, metadata?.entries ?? []);
 }
 
 /** Metadata is replaced wholesale (delete all, insert in order); duplicate keys are kept. */

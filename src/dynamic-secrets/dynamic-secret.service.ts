@@ -1,5 +1,5 @@
 import type { Db, Trx } from "../db/database.js";
-import { insertAuditLog } from "../audit/audit.repository.js";
+import { auditRowValues, insertAuditLog } from "../audit/audit.repository.js";
 import { EventType, type AuditEntry } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
 import { BadRequestError, PreconditionFailedError } from "../lib/errors.js";
@@ -20,12 +20,12 @@ import type {
 import { createKeyedQueue } from "./keyed-queue.js";
 import { createDynamicSecretResolver, getNotFound, secretNotFound, type ResolverDeps } from "./resolve.js";
 import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInputs, type Inputs } from "./patch.js";
-import { assertLeaseTargetUnchanged } from "../leases/drift.js";
+import { assertLeaseTargetUnchanged, leaseTargetMoves } from "../leases/drift.js";
 import { revokeLeasesBeforeDelete } from "../leases/lease-expiry.service.js";
 import type { TargetClient } from "../leases/revocation.js";
 
 const SUBJECT = ProjectPermissionSub.DynamicSecrets;
-/** Attempts of a PATCH whose tested inputs were overtaken by a concurrent write (see updateByName). */
+/** Writes of one PATCH that found the row moved by another writer (see updateByName). */
 const MAX_UPDATE_ATTEMPTS = 25;
 
 export type DynamicSecretServiceDeps = ResolverDeps & {
@@ -37,19 +37,11 @@ export type DynamicSecretServiceDeps = ResolverDeps & {
   target: TargetClient;
 };
 
-/**
- * Thrown inside the write transaction when the inputs it would store differ from the tested ones.
- * Carries the locked row: the latest committed state, from which the next attempt starts at once.
- */
-class StaleMergeError extends Error {
-  constructor(readonly latest: DynamicSecret) {
-    super("stale merge");
-  }
-}
+type UpdateResult = { secret: DynamicSecret; inputs: Inputs };
 
 export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   const { db, providers } = deps;
-  const perSecretQueue = createKeyedQueue();
+  const perSecretQueue = createKeyedQueue<UpdateResult>();
   const { resolveProject, resolveDynamicSecret, assertNameFree } = createDynamicSecretResolver(deps);
 
   const audit = (executor: Db | Trx, entry: AuditEntry) => insertAuditLog(executor, entry, deps.auditLogRetentionDays);
@@ -137,14 +129,18 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   }
 
   /**
-   * PATCH (style guide §7.3). Before the transaction: resolve, authorize, merge against the latest
-   * row, validate, test the connection if the inputs change (D17). In one transaction: lock the
-   * row; if its version moved, recompute the merge from the locked row (D2) — when that changes
-   * inputs that needed a connection test, the transaction is abandoned and the write step runs
-   * again (re-read, re-merge, re-test), so no untested inputs are ever stored and no network I/O
-   * happens under the lock. PATCHes of one secret are queued in this process (inputs changes in one
-   * lane, the rest in another) and a retry keeps its place in the lane, so inputs changes only
-   * race writers in other processes, and fairly.
+   * PATCH (style guide §7.3), read top to bottom: resolve → authorize → plan → write.
+   * - resolve: project, permission, folder and the secret in one statement;
+   * - authorize: against the stored row's metadata and the proposed metadata (403), If-Match (412),
+   *   not being deleted (D7), name free (D4), no gateways (D20);
+   * - plan: from the latest row — merged and validated inputs (422), TTLs (400), and the connection
+   *   test when the inputs change (D17), outside any transaction;
+   * - write: one statement that applies the plan only if the row is still at the planned version,
+   *   with its metadata and audit row (D2, D6). Otherwise plan again under the row lock from the
+   *   row as it now is (leaving the lock only to test inputs not tested yet), so no lost update, no
+   *   untested inputs, and writers of a contended row are served in turn.
+   * PATCHes of one secret are queued in this process, inputs changes in one lane and the rest in
+   * another (a TTL edit never waits for a connection test).
    */
   async function updateByName(input: UpdateDynamicSecretInput) {
     const { actor, ctx, patch } = input;
@@ -158,85 +154,112 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     assertNoGateways(patch.inputs);
     const cipher = await deps.kms.forProject(project.id);
 
-    const write = async (latest?: DynamicSecret) => {
-      // The latest committed row: with the queue, no other inputs change of this process is in flight.
-      const current = latest ?? (patch.inputs === undefined ? secret : await repo.findDynamicSecretById(db, secret.id));
-      if (!current || current.name !== input.name) throw secretNotFound(input.name, folder.path);
-      const tested = planInputs(providers, current.type, decryptInputs(cipher, current), patch.inputs);
-      assertDefaultWithinMax(patch.defaultTTL ?? current.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : current.maxTTL);
-      if (tested.changed) await provider(current.type).validateConnection(tested.inputs, deps.providerContext);
+    /** What this PATCH would make of `base`, or the error it answers against it. */
+    function plan(base: DynamicSecret) {
+      if (base.name !== input.name) throw secretNotFound(input.name, folder.path); // renamed away: D5
+      permission.assertCan(Action.EditRootCredential, SUBJECT, fields(base.metadata));
+      assertIfMatch(input.ifMatch, base.version);
+      assertNotDeleting(base);
+      const before = decryptInputs(cipher, base);
+      const inputs = planInputs(providers, base.type, before, patch.inputs);
+      assertDefaultWithinMax(patch.defaultTTL ?? base.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : base.maxTTL);
+      const after = {
+        name: newName ?? base.name,
+        defaultTTL: patch.defaultTTL ?? base.defaultTTL,
+        maxTTL: patch.maxTTL !== undefined ? patch.maxTTL : base.maxTTL,
+        usernameTemplate: patch.usernameTemplate !== undefined ? patch.usernameTemplate : base.usernameTemplate,
+        metadata: patch.metadata ?? base.metadata,
+        inputs: inputs.inputs,
+      };
+      return { before, inputs, updatedFields: diffUpdatedFields({ ...base, inputs: before }, after) };
+    }
 
-      return db.transaction().execute(async (trx) => {
-        const locked = await repo.lockDynamicSecret(trx, secret.id);
-        // D5: deleted (or renamed away) since the pre-read → 404, never 500.
-        if (!locked || locked.name !== input.name) throw secretNotFound(input.name, folder.path);
-        permission.assertCan(Action.EditRootCredential, SUBJECT, fields(locked.metadata));
-        assertIfMatch(input.ifMatch, locked.version);
-        assertNotDeleting(locked);
-        const before = decryptInputs(cipher, locked);
-        let plan = tested;
-        if (locked.version !== current.version) {
-          plan = planInputs(providers, locked.type, before, patch.inputs);
-          if (plan.changed && !jsonEqual(plan.inputs, tested.inputs)) throw new StaleMergeError(locked);
-          assertDefaultWithinMax(patch.defaultTTL ?? locked.defaultTTL, patch.maxTTL !== undefined ? patch.maxTTL : locked.maxTTL);
-        }
-        if (plan.changed) await assertLeaseTargetUnchanged(trx, provider(locked.type), locked.id, before, plan.inputs); // D30
-
-        const updated = await repo.updateDynamicSecret(trx, locked.id, {
+    const write = async (executor: Db | Trx, base: DynamicSecret, planned: ReturnType<typeof plan>) =>
+      repo.writeDynamicSecretPatch(executor, {
+        id: base.id,
+        expectedVersion: base.version,
+        changes: {
           name: newName,
           defaultTTL: patch.defaultTTL,
           maxTTL: patch.maxTTL,
           usernameTemplate: patch.usernameTemplate,
-          encryptedInput: plan.changed ? cipher.encryptJson(plan.inputs) : undefined,
-        });
-        const metadata = patch.metadata ?? locked.metadata;
-        if (patch.metadata !== undefined) await repo.replaceMetadata(trx, locked.id, actor.orgId, patch.metadata);
-        const after = { ...updated, metadata };
-        const updatedFields = diffUpdatedFields(
-          { ...locked, inputs: before },
-          { ...after, inputs: plan.changed ? plan.inputs : before },
-        );
-        await audit(trx, {
-          actor,
-          ctx,
-          orgId: actor.orgId,
-          project,
-          event: {
-            type: EventType.UpdateDynamicSecret,
-            metadata: {
-              dynamicSecretName: updated.name,
-              dynamicSecretType: updated.type,
-              dynamicSecretId: updated.id,
-              environment: input.environmentSlug,
-              secretPath: input.path,
-              projectId: project.id,
-              updatedFields,
+          encryptedInput: planned.inputs.changed ? cipher.encryptJson(planned.inputs.inputs) : undefined,
+        },
+        metadata: patch.metadata && { orgId: actor.orgId, entries: patch.metadata },
+        audit: auditRowValues(
+          {
+            actor,
+            ctx,
+            orgId: actor.orgId,
+            project,
+            event: {
+              type: EventType.UpdateDynamicSecret,
+              metadata: {
+                dynamicSecretName: newName ?? base.name,
+                dynamicSecretType: base.type,
+                dynamicSecretId: base.id,
+                environment: input.environmentSlug,
+                secretPath: input.path,
+                projectId: project.id,
+                updatedFields: planned.updatedFields,
+              },
             },
           },
-        });
-        return { secret: after, inputs: plan.changed ? plan.inputs : before };
+          deps.auditLogRetentionDays,
+        ),
       });
+
+    const lane = patch.inputs === undefined ? "settings" : "inputs";
+    const done = (written: DynamicSecret, base: DynamicSecret, planned: ReturnType<typeof plan>): UpdateResult => ({
+      secret: { ...written, metadata: patch.metadata ?? base.metadata },
+      inputs: planned.inputs.inputs,
+    });
+
+    const planAndWrite = async (predecessor?: UpdateResult): Promise<UpdateResult> => {
+      // The row to plan from: the one just resolved, unless this PATCH waited behind another. Then a
+      // settings edit starts from the row its predecessor wrote, and an inputs change re-reads the
+      // row, so that no process's queue gets ahead of the others' on a contended secret.
+      let base = secret;
+      if (predecessor) {
+        const latest = lane === "inputs" ? await repo.findDynamicSecretById(db, secret.id) : predecessor.secret;
+        if (!latest) throw secretNotFound(input.name, folder.path);
+        if (latest.version > base.version) base = latest;
+      }
+      const planned = plan(base);
+      let tested: Inputs | undefined;
+      if (planned.inputs.changed) {
+        await provider(base.type).validateConnection(planned.inputs.inputs, deps.providerContext);
+        tested = planned.inputs.inputs;
+      }
+      // D30: a change of where leases live is decided under the row lock (lease creation takes it too).
+      const movesTarget = planned.inputs.changed && leaseTargetMoves(provider(base.type), planned.before, planned.inputs.inputs);
+      const written = movesTarget ? undefined : await write(db, base, planned);
+      if (written) return done(written, base, planned);
+
+      // Another writer moved the row (or deleted it: D5 → 404). From here on, take the row lock and
+      // plan under it: writers waiting for one row are served in turn. Only a merge whose inputs
+      // were not tested yet leaves the lock to be tested (never network I/O under a lock).
+      for (let attempt = 2; attempt <= MAX_UPDATE_ATTEMPTS; attempt += 1) {
+        const outcome = await db.transaction().execute(async (trx) => {
+          const locked = await repo.lockDynamicSecret(trx, secret.id);
+          if (!locked) throw secretNotFound(input.name, folder.path);
+          const replanned = plan(locked);
+          if (replanned.inputs.changed && !(tested && jsonEqual(tested, replanned.inputs.inputs))) {
+            return { untested: replanned.inputs.inputs, type: locked.type };
+          }
+          if (replanned.inputs.changed) {
+            await assertLeaseTargetUnchanged(trx, provider(locked.type), locked.id, replanned.before, replanned.inputs.inputs);
+          }
+          return { result: done((await write(trx, locked, replanned))!, locked, replanned) };
+        });
+        if (outcome.result) return outcome.result;
+        await provider(outcome.type).validateConnection(outcome.untested, deps.providerContext);
+        tested = outcome.untested;
+      }
+      throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
     };
 
-    // Two lanes per secret: inputs changes (which may wait for a connection test) and the rest (which
-    // never do). Each lane runs one PATCH at a time in this process, so a hot secret ties up at most
-    // two pool connections waiting on its row lock, and a TTL edit never waits for a connection test.
-    const writeWithRetries = async () => {
-      let latest: DynamicSecret | undefined;
-      for (let attempt = 1; ; attempt += 1) {
-        try {
-          return await write(latest);
-        } catch (err) {
-          if (!(err instanceof StaleMergeError)) throw err;
-          latest = err.latest;
-          if (attempt >= MAX_UPDATE_ATTEMPTS) {
-            throw new PreconditionFailedError("The dynamic secret kept changing while this update was validated; retry the request");
-          }
-        }
-      }
-    };
-    const lane = patch.inputs === undefined ? "settings" : "inputs";
-    const result = await perSecretQueue.run(`${secret.id}:${lane}`, writeWithRetries);
+    const result = await perSecretQueue.run(`${secret.id}:${lane}`, planAndWrite);
     const canRead = permission.can(Action.ReadRootCredential, SUBJECT, fields(result.secret.metadata));
     return view(result.secret, canRead ? providers.redact(result.secret.type, result.inputs) : null);
   }

@@ -70,7 +70,7 @@ export type GetDynamicSecretInput = Caller & Locator & { name: string };
 export type DeleteDynamicSecretInput = Caller & Locator & { name: string; isForced: boolean };
 export type ListDynamicSecretsInput = Caller & Locator;
 
-/** Columns a PATCH may write; undefined keeps the stored value (Kysely drops undefined keys). */
+/** Columns a PATCH may write; undefined keeps the stored value, null clears it. */
 export type DynamicSecretChanges = {
   name?: string;
   defaultTTL?: string;

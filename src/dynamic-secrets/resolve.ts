@@ -2,7 +2,10 @@ import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
 import type { SubjectFields } from "../permissions/ability.js";
+import { assertProjectType, notProjectMemberError, permissionFromAccess } from "../permissions/permission.service.js";
+import { folderLookup, folderNotFound, joinSecretPath } from "../projects/folder-path.js";
 import * as repo from "./dynamic-secret.repository.js";
+import { locateDynamicSecret } from "./resolve.repository.js";
 import type { Locator } from "./dynamic-secret.types.js";
 import type { MetadataEntry } from "./patch.js";
 
@@ -25,6 +28,10 @@ export type ResolverDeps = {
   folders: { resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<Folder> };
 };
 
+const SECRET_MANAGER = "secret-manager";
+
+const projectNotFound = (slug: string) => new NotFoundError(`Project with slug '${slug}' not found`);
+
 export function secretNotFound(name: string, folderPath: string): NotFoundError {
   return new NotFoundError(`Dynamic secret with name '${name}' in folder '${folderPath}' not found`);
 }
@@ -37,15 +44,36 @@ export function getNotFound(name: string, folderPath: string): NotFoundError {
 export function createDynamicSecretResolver(deps: ResolverDeps) {
   async function resolveProject(actor: Actor, projectSlug: string) {
     const project = await deps.projects.getProjectBySlug(actor, projectSlug);
-    const permission = await deps.permissions.getProjectPermission(actor, project.id, { projectType: "secret-manager" });
+    const permission = await deps.permissions.getProjectPermission(actor, project.id, { projectType: SECRET_MANAGER });
     return { project, permission };
   }
 
+  /**
+   * Project, permission, folder and secret from one statement (`locateDynamicSecret`), answered
+   * in Infisical's order: project 404 → project type 400 → membership 403 → folder 400/404 →
+   * secret 404.
+   */
   async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
-    const { project, permission } = await resolveProject(actor, locator.projectSlug);
-    const folder = await deps.folders.resolveFolderByPath(project.id, locator.environmentSlug, locator.path);
-    // A name PostgreSQL cannot even compare (NUL) names no secret.
-    const secret = locator.name.includes("\u0000") ? undefined : await repo.findDynamicSecretByName(deps.db, folder.id, locator.name);
+    const lookup = folderLookup(locator.path, locator.environmentSlug);
+    const segments = "error" in lookup ? [] : lookup.segments;
+    const located = await locateDynamicSecret(deps.db, {
+      orgId: actor.orgId,
+      identityId: actor.identityId,
+      projectSlug: locator.projectSlug,
+      environmentSlug: locator.environmentSlug,
+      segments,
+      // A name PostgreSQL cannot even compare (NUL) names no secret.
+      name: locator.name.includes("\u0000") ? null : locator.name,
+    });
+    if (!located) throw projectNotFound(locator.projectSlug);
+    const { project, access, walked } = located;
+    assertProjectType(project, SECRET_MANAGER);
+    if (!access) throw notProjectMemberError();
+    const permission = permissionFromAccess(access);
+    if ("error" in lookup) throw lookup.error;
+    if (!walked || walked.depth !== segments.length) throw folderNotFound(locator.path, locator.environmentSlug);
+    const folder = { id: walked.folderId, envId: walked.envId, environmentSlug: locator.environmentSlug, path: joinSecretPath(segments) };
+    const secret = located.secret;
     if (!secret) throw notFound(locator.name, folder.path);
     const fields = (metadata: MetadataEntry[]): SubjectFields => ({
       environment: locator.environmentSlug,

@@ -1,4 +1,5 @@
 import type { Db } from "../db/database.js";
+import { createCaches, type Caches } from "../lib/caches.js";
 import { decrypt, decryptJson, encrypt, encryptJson, generateKey } from "./cipher.js";
 import { findDataKey, insertDataKeyIfAbsent, lockAllDataKeys, updateWrappedKey } from "./kms.repository.js";
 
@@ -29,9 +30,18 @@ export function unwrapDataKey(rootKey: Uint8Array, projectId: string, wrappedKey
   return decrypt(rootKey, wrappedKey, wrapContext(projectId));
 }
 
-export function createKmsService({ db, rootKey, rootKeyId }: { db: Db; rootKey: Uint8Array; rootKeyId: string }) {
-  // Unwrapped data keys of this process. Rotation re-wraps keys without changing them, so entries never go stale.
-  const cache = new Map<string, Buffer>();
+export function createKmsService({
+  db,
+  rootKey,
+  rootKeyId,
+  caches = createCaches(),
+}: {
+  db: Db;
+  rootKey: Uint8Array;
+  rootKeyId: string;
+  caches?: Pick<Caches, "dataKeys">;
+}) {
+  const cache = caches.dataKeys;
 
   async function dataKeyOf(projectId: string): Promise<Buffer> {
     const cached = cache.get(projectId);

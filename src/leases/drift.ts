@@ -25,6 +25,12 @@ export async function assertLeaseTargetUnchanged(
   before: unknown,
   after: unknown,
 ): Promise<void> {
-  const moved = (provider.targetFields ?? []).some((field) => !jsonEqual(valueAt(before, field), valueAt(after, field)));
-  if (moved && (await countLeases(trx, dynamicSecretId)) > 0) throw new BadRequestError(TARGET_LOCKED);
+  if (leaseTargetMoves(provider, before, after) && (await countLeases(trx, dynamicSecretId)) > 0) {
+    throw new BadRequestError(TARGET_LOCKED);
+  }
+}
+
+/** Whether the inputs change differs in a field that says where the provider's leases live. */
+export function leaseTargetMoves(provider: { targetFields?: readonly string[] }, before: unknown, after: unknown): boolean {
+  return (provider.targetFields ?? []).some((field) => !jsonEqual(valueAt(before, field), valueAt(after, field)));
 }

@@ -1,5 +1,6 @@
 import { buildMongoQueryMatcher, createMongoAbility, subject as asSubject, type MongoAbility, type RawRuleOf } from "@casl/ability";
 import picomatch from "picomatch";
+import { compiledRuleSets } from "../lib/caches.js";
 import { PermissionDeniedError } from "../lib/errors.js";
 
 // Pure: rule lists → can()/assertCan(). Conditions are CASL's Mongo operators plus `$glob`
@@ -101,19 +102,15 @@ export function createAbility(rules: readonly PermissionRule[]): Ability {
 }
 
 /**
- * Compiling an ability costs more than evaluating it; identical rule lists (every built-in role,
- * an unchanged custom role) share one. Keyed by content, so an edited role compiles anew.
+ * Identical rule lists (every built-in role, an unchanged custom role) share one compiled ability,
+ * keyed by content so an edited role compiles anew (lib/caches.ts).
  */
-const abilityCache = new Map<string, Ability>();
-const ABILITY_CACHE_LIMIT = 500;
-
 export function abilityFor(rules: readonly PermissionRule[]): Ability {
   const key = JSON.stringify(rules);
-  const cached = abilityCache.get(key);
+  const cached = compiledRuleSets.get(key) as Ability | undefined;
   if (cached) return cached;
   const ability = createAbility(rules);
-  if (abilityCache.size >= ABILITY_CACHE_LIMIT) abilityCache.delete(abilityCache.keys().next().value!);
-  abilityCache.set(key, ability);
+  compiledRuleSets.set(key, ability);
   return ability;
 }
 

@@ -4,7 +4,7 @@ import { BadRequestError, ForbiddenRequestError, NotFoundError } from "../lib/er
 import { isUuid } from "../lib/uuid.js";
 import { abilityFor, customRoleRules, isGrantActive, type Ability, type PermissionRule } from "./ability.js";
 import { BUILT_IN_ORG_ROLE_RULES, BUILT_IN_PROJECT_ROLE_RULES, isBuiltInOrgRole, isBuiltInProjectRole } from "./built-in-roles.js";
-import { createPermissionRepository } from "./permission.repository.js";
+import { createPermissionRepository, type ProjectAccess } from "./permission.repository.js";
 
 // The ONE place that answers "what may this actor do in this project / organization".
 // Nothing is cached across requests except compiled rule sets keyed by their content, so a
@@ -41,6 +41,33 @@ export function assertProjectType(project: { type: string }, expected: string): 
   }
 }
 
+/**
+ * A member's permission from its loaded access (pure; the lookups that load it decide 404/403
+ * first). Temporary grants count while active now; an unknown built-in role slug is a 404.
+ */
+export function permissionFromAccess(access: ProjectAccess & { membershipId: string }, now = new Date()): ProjectPermission {
+  const active = access.roles.filter((role) => isGrantActive(role, now));
+  const rules: PermissionRule[] = [];
+  for (const role of active) {
+    if (role.customRoleId) rules.push(...customRoleRules(role.customRules ?? []));
+    else if (isBuiltInProjectRole(role.slug)) rules.push(...BUILT_IN_PROJECT_ROLE_RULES[role.slug]);
+    else throw new NotFoundError(`Project role '${role.slug}' not found`);
+  }
+  for (const privilege of access.privileges) {
+    if (isGrantActive(privilege, now)) rules.push(...customRoleRules(privilege.customRules ?? []));
+  }
+  return {
+    ...abilityFor(rules),
+    projectId: access.project.id,
+    projectName: access.project.name,
+    orgId: access.project.orgId,
+    projectType: access.project.type,
+    membershipId: access.membershipId,
+    roles: active.map(({ slug, customRoleId, isTemporary }) => ({ slug, customRoleId, isTemporary })),
+    isProjectAdmin: active.some((role) => !role.customRoleId && role.slug === "admin"),
+  };
+}
+
 export function createPermissionService({ db }: { db: Executor }) {
   const repository = createPermissionRepository(db);
 
@@ -56,28 +83,7 @@ export function createPermissionService({ db }: { db: Executor }) {
     }
     if (options.projectType !== undefined) assertProjectType(access.project, options.projectType);
     if (!access.membershipId) throw notProjectMemberError();
-
-    const now = new Date();
-    const active = access.roles.filter((role) => isGrantActive(role, now));
-    const rules: PermissionRule[] = [];
-    for (const role of active) {
-      if (role.customRoleId) rules.push(...customRoleRules(role.customRules ?? []));
-      else if (isBuiltInProjectRole(role.slug)) rules.push(...BUILT_IN_PROJECT_ROLE_RULES[role.slug]);
-      else throw new NotFoundError(`Project role '${role.slug}' not found`);
-    }
-    for (const privilege of access.privileges) {
-      if (isGrantActive(privilege, now)) rules.push(...customRoleRules(privilege.customRules ?? []));
-    }
-    return {
-      ...abilityFor(rules),
-      projectId: access.project.id,
-      projectName: access.project.name,
-      orgId: access.project.orgId,
-      projectType: access.project.type,
-      membershipId: access.membershipId,
-      roles: active.map(({ slug, customRoleId, isTemporary }) => ({ slug, customRoleId, isTemporary })),
-      isProjectAdmin: active.some((role) => !role.customRoleId && role.slug === "admin"),
-    };
+    return permissionFromAccess({ ...access, membershipId: access.membershipId });
   }
 
   /** Organization-level permission of the actor; `orgId`, when a request names one, must be the actor's. */

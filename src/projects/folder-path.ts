@@ -1,4 +1,4 @@
-import { BadRequestError } from "../lib/errors.js";
+import { BadRequestError, NotFoundError } from "../lib/errors.js";
 
 // Secret paths: "/" is the root, segments are folder names (auth-and-permissions.md §B.5 step 6).
 
@@ -24,4 +24,27 @@ export function pathSegments(path: string): string[] {
 
 export function joinSecretPath(segments: readonly string[]): string {
   return segments.length === 0 ? "/" : `/${segments.join("/")}`;
+}
+
+export function folderNotFound(path: string, environmentSlug: string): NotFoundError {
+  return new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
+}
+
+/**
+ * The folder names to walk for a request's `path`, or the error its lookup answers: a segment with
+ * characters other than letters, digits, `-`, `_` → 400; as in Infisical (patch-endpoint.md §2
+ * step 9), one more trailing slash is removed and the rest must be a folder's exact path, so `""`,
+ * `app`, `//app`, `/a//b`, `/app//` (after the router's own removal) name no folder (404 naming
+ * `path` as given). Pure, so callers that load everything in one statement can answer in order.
+ */
+export function folderLookup(path: string, environmentSlug: string): { segments: string[] } | { error: Error } {
+  let segments: string[];
+  try {
+    segments = pathSegments(path);
+  } catch (error) {
+    return { error: error as Error };
+  }
+  const lookup = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+  if (lookup !== joinSecretPath(segments)) return { error: folderNotFound(path, environmentSlug) };
+  return { segments };
 }

@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
@@ -47,6 +47,23 @@ const toFolder = (row: FolderRow): Folder => ({
 
 export const ROOT_FOLDER_NAME = "root";
 
+/**
+ * The body of a recursive CTE named `walk` (id, env_id, depth): the environment's root folder, then
+ * one child per segment as far as they exist. `projectId` is a value or an SQL expression.
+ */
+export function folderWalkSql(projectId: unknown, environmentSlug: string, segments: string[]): RawBuilder<unknown> {
+  return sql`
+    SELECT f.id, f.env_id, 0 AS depth
+    FROM secret_folders f
+    JOIN project_environments e ON e.id = f.env_id
+    WHERE e.project_id = ${projectId} AND e.slug = ${environmentSlug} AND f.parent_id IS NULL
+    UNION ALL
+    SELECT c.id, c.env_id, w.depth + 1
+    FROM secret_folders c
+    JOIN walk w ON c.parent_id = w.id
+    WHERE w.depth < ${segments.length} AND c.name = (${JSON.stringify(segments)}::jsonb ->> w.depth)`;
+}
+
 export function createFolderRepository(db: Executor) {
   return {
     /**
@@ -58,18 +75,8 @@ export function createFolderRepository(db: Executor) {
       environmentSlug: string,
       segments: string[],
     ): Promise<{ folderId: string; envId: string; depth: number } | undefined> {
-      const { rows } = await sql<{ id: string; env_id: string; depth: number }>`
-        WITH RECURSIVE walk AS (
-          SELECT f.id, f.env_id, 0 AS depth
-          FROM secret_folders f
-          JOIN project_environments e ON e.id = f.env_id
-          WHERE e.project_id = ${projectId} AND e.slug = ${environmentSlug} AND f.parent_id IS NULL
-          UNION ALL
-          SELECT c.id, c.env_id, w.depth + 1
-          FROM secret_folders c
-          JOIN walk w ON c.parent_id = w.id
-          WHERE w.depth < ${segments.length} AND c.name = (${JSON.stringify(segments)}::jsonb ->> w.depth)
-        )
+      const { rows } = await sql<{ id: string; env_id: string; depth: number }>`/*prepared:walk_folder_path*/
+        WITH RECURSIVE walk AS (${folderWalkSql(projectId, environmentSlug, segments)})
         SELECT id, env_id, depth FROM walk ORDER BY depth DESC LIMIT 1`.execute(db);
       const row = rows[0];
       return row ? { folderId: row.id, envId: row.env_id, depth: Number(row.depth) } : undefined;

@@ -7,7 +7,7 @@ import type { RequestContext } from "../http/request-context.js";
 import { NotFoundError, ValidationError } from "../lib/errors.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
-import { joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
+import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
 import { createEnvironmentRepository } from "./environment.repository.js";
 import { createFolderRepository, type Folder } from "./folder.repository.js";
 
@@ -36,20 +36,13 @@ export function createFolderService({
 
   const audit = projectAuditWriter(auditLogRetentionDays);
 
-  /**
-   * The folder at `path` in the environment. A segment with characters other than letters, digits,
-   * `-`, `_` → 400; a missing environment or folder → 404 naming `path` as given. As in Infisical
-   * (patch-endpoint.md §2 step 9), one more trailing slash is removed and the rest must be a folder's
-   * exact path: `""`, `app`, `//app`, `/a//b`, `/app//` (after the router's own removal) name none.
-   */
+  /** The folder at `path` in the environment (see `folderLookup` for which paths name one); else 400/404. */
   async function resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<ResolvedFolder> {
-    const segments = pathSegments(path);
-    const notFound = () => new NotFoundError(`Folder with path '${path}' in environment '${environmentSlug}' not found`);
-    const lookup = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-    if (lookup !== joinSecretPath(segments)) throw notFound();
-    const walked = await folders.walkFolderPath(projectId, environmentSlug, segments);
-    if (!walked || walked.depth !== segments.length) throw notFound();
-    return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(segments) };
+    const lookup = folderLookup(path, environmentSlug);
+    if ("error" in lookup) throw lookup.error;
+    const walked = await folders.walkFolderPath(projectId, environmentSlug, lookup.segments);
+    if (!walked || walked.depth !== lookup.segments.length) throw folderNotFound(path, environmentSlug);
+    return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(lookup.segments) };
   }
 
   /** Creates `name` under `path`, creating missing parents; an existing name there is a 400. */

@@ -1,0 +1,45 @@
+// Everything the server keeps in memory between requests lives here (style §7.9): what, for how
+// long, and why no other process can make it stale (D36).
+//
+// Cached:
+// - project data keys, unwrapped (per database, keyed by project id): a project's data key never
+//   changes — root-key rotation re-wraps the same key — so an entry is never stale;
+// - compiled permission rule sets (process-wide, keyed by the rules' content): an edited role has
+//   other content, hence another key, so an entry is never stale;
+// Built once, not cached: the token signing key object (auth.service); named prepared statements
+// (db/client.ts: per connection, one per fixed statement text). In flight only: the per-secret
+// PATCH queue, which hands each PATCH the row its predecessor wrote (a hint checked by the write).
+// Not cached, on purpose: access tokens, organization and project memberships, roles, privileges,
+// projects, environments, folders and secrets. A request reads them fresh, folded into its few
+// statements (authentication: one; dynamic-secret lookups: one), so a revoked token, a removed
+// membership or an edited role counts from the very next request on every replica.
+
+/** A Map that forgets its oldest entry past `limit` (insertion order; entries are never stale). */
+export function createBoundedCache<K, V>(limit: number) {
+  const entries = new Map<K, V>();
+  return {
+    get: (key: K): V | undefined => entries.get(key),
+    set(key: K, value: V): void {
+      if (!entries.has(key) && entries.size >= limit) entries.delete(entries.keys().next().value as K);
+      entries.set(key, value);
+    },
+    get size() {
+      return entries.size;
+    },
+  };
+}
+
+export type BoundedCache<K, V> = ReturnType<typeof createBoundedCache<K, V>>;
+
+/** Compiled rule sets: compiling costs more than evaluating, and most members share a few sets. */
+export const compiledRuleSets = createBoundedCache<string, unknown>(500);
+
+/** The caches of one database (one container). */
+export function createCaches() {
+  return {
+    /** Project id → unwrapped data key. */
+    dataKeys: createBoundedCache<string, Buffer>(10_000),
+  };
+}
+
+export type Caches = ReturnType<typeof createCaches>;
