@@ -8,7 +8,7 @@ import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
 import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
-import { registerErrorHandling, sendError } from "./http/error-handler.js";
+import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
 import { clientIp } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
@@ -55,6 +55,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
+    clientErrorHandler: handleClientError,
     // Errors the router raises before any route runs still answer the envelope (D14): a path
     // parameter over 100 characters matches no route (404); malformed percent-encoding is a 400.
     frameworkErrors: (err, request, reply) =>
