@@ -60,6 +60,8 @@ export type Config = Readonly<{
   rootKey: Buffer;
   /** Fingerprint of the root key; stored beside each wrapped data key. */
   rootKeyId: string;
+  /** The embedded secrets file the root key came from, when it was not given in the environment. */
+  rootKeyFile?: string;
   authSecret: string;
   rateLimit: { enabled: boolean; writePerMinute: number; readPerMinute: number };
   /** D19: loopback/private provider targets are allowed (never our own database host). */
@@ -101,11 +103,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const notices: string[] = [];
   let rootKey = e.ROOT_ENCRYPTION_KEY ?? e.ENCRYPTION_KEY;
   let authSecret = e.AUTH_SECRET;
+  let rootKeyFile: string | undefined;
 
   if (!url && (!rootKey || !authSecret)) {
     const generated = embeddedSecrets(e.DATA_DIR);
     if (!rootKey) {
       rootKey = generated.rootKey;
+      rootKeyFile = generated.file;
       notices.push(`ROOT_ENCRYPTION_KEY is not set: using the key kept in ${generated.file}${generated.created ? " (generated now)" : ""}`);
     }
     if (!authSecret) {
@@ -123,6 +127,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     rootKey,
     rootKeyId: rootKeyIdOf(rootKey),
+    ...(rootKeyFile ? { rootKeyFile } : {}),
     authSecret,
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
@@ -149,12 +154,17 @@ function embeddedSecrets(dataDir: string): EmbeddedSecrets {
     if (!stored.success || !rootKey) throw new ConfigError(`Invalid configuration: ${file} is not a valid secrets file`);
     return { rootKey, authSecret: stored.data.authSecret, file, created: false };
   }
-  mkdirSync(path.dirname(file), { recursive: true });
   const rootKey = randomBytes(32);
   const authSecret = randomBytes(48).toString("base64url");
-  writeFileSync(file, JSON.stringify({ rootEncryptionKey: rootKey.toString("base64"), authSecret }, null, 2), {
-    mode: 0o600,
-  });
-  chmodSync(file, 0o600);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ rootEncryptionKey: rootKey.toString("base64"), authSecret }, null, 2), {
+      mode: 0o600,
+    });
+    chmodSync(file, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError(`Invalid configuration: DATA_DIR ${path.dirname(file)} is not writable (${code}); point DATA_DIR at a directory this user can write`);
+  }
   return { rootKey, authSecret, file, created: true };
 }
