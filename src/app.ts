@@ -10,7 +10,7 @@ import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
 import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
-import { clientIp } from "./http/request-context.js";
+import { clientIp, trustProxyOption } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
 import { BadRequestError, NotFoundError, RateLimitError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
@@ -50,6 +50,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   const app = Fastify({
     logger: logger === false ? false : logger,
     genReqId: generateRequestId,
+    trustProxy: trustProxyOption(config.trustProxy),
     requestIdHeader: false,
     bodyLimit: 1_048_576,
     onProtoPoisoning: "error",

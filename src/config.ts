@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { isIP } from "node:net";
 import path from "node:path";
 import { z } from "zod";
 
@@ -32,6 +33,36 @@ const key32 = z.string().transform((value, ctx) => {
   return key;
 });
 
+/** proxy-addr's names for address ranges, accepted in a TRUST_PROXY list as Fastify accepts them. */
+const PROXY_RANGE_NAMES = new Set(["loopback", "linklocal", "uniquelocal"]);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address = "", prefix, ...rest] = entry.split("/");
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/** D37: Fastify's `trustProxy`: false (the socket address), true, a hop count, or proxy addresses/CIDRs. */
+const trustProxy = z.string().transform((value, ctx): boolean | number | string[] => {
+  const v = value.trim();
+  if (v === "false" || v === "0") return false;
+  if (v === "true") return true;
+  if (/^\d+$/.test(v)) return Number(v);
+  const entries = v.split(",").map((e) => e.trim());
+  if (entries.every(isProxyAddress)) return entries;
+  ctx.addIssue({
+    code: "custom",
+    message: "must be true, false, a hop count, or a comma-separated list of proxy addresses/CIDRs",
+  });
+  return z.NEVER;
+});
+
+const redisUrl = z
+  .string()
+  .refine((v) => /^rediss?:\/\//.test(v) && URL.canParse(v), "must be a redis:// or rediss:// URL");
+
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["production", "development", "test"]).default("production"),
   DATABASE_URL: z.string().min(1).optional(),
@@ -50,6 +81,8 @@ const EnvSchema = z.object({
   PROVIDER_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   AUDIT_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  TRUST_PROXY: trustProxy.default(false),
+  REDIS_URL: redisUrl.optional(),
 });
 
 export type Config = Readonly<{
@@ -64,6 +97,10 @@ export type Config = Readonly<{
   rootKeyFile?: string;
   authSecret: string;
   rateLimit: { enabled: boolean; writePerMinute: number; readPerMinute: number };
+  /** D37: which proxies may name the client (Fastify's trustProxy); false = the socket address. */
+  trustProxy: boolean | number | readonly string[];
+  /** D38: rate-limit counters shared by all replicas; unset → per process. */
+  redisUrl?: string;
   /** D19: loopback/private provider targets are allowed (never our own database host). */
   allowInternalIp: boolean;
   providerConnectionTimeoutMs: number;
@@ -134,6 +171,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       writePerMinute: e.RATE_LIMIT_WRITE_PER_MINUTE,
       readPerMinute: e.RATE_LIMIT_READ_PER_MINUTE,
     },
+    trustProxy: e.TRUST_PROXY,
+    ...(e.REDIS_URL ? { redisUrl: e.REDIS_URL } : {}),
     allowInternalIp: e.DYNAMIC_SECRET_ALLOW_INTERNAL_IP ?? e.ALLOW_INTERNAL_IP_CONNECTIONS ?? false,
     providerConnectionTimeoutMs: e.PROVIDER_CONNECTION_TIMEOUT_MS,
     auditLogRetentionDays: e.AUDIT_LOG_RETENTION_DAYS,

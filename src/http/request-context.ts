@@ -1,22 +1,6 @@
+import { isIP } from "node:net";
 import type { FastifyRequest } from "fastify";
-
-// Headers Infisical reads the client address from, in its order (auth-and-permissions.md §0.3).
-// Like Infisical, they are trusted as sent: deploy behind a proxy that sets them.
-const CLIENT_IP_HEADERS = [
-  "cf-connecting-ip",
-  "cf-pseudo-ipv4",
-  "x-client-ip",
-  "x-envoy-external-address",
-  "x-forwarded-for",
-  "fastly-client-ip",
-  "true-client-ip",
-  "x-real-ip",
-  "x-cluster-client-ip",
-  "forwarded-for",
-  "x-forwarded",
-  "forwarded",
-  "x-appengine-user-ip",
-] as const;
+import type { Config } from "../config.js";
 
 export type UserAgentType = "web" | "cli" | "k8-operator" | "terraform" | "InfisicalNodeSDK" | "InfisicalPythonSDK" | "other";
 
@@ -28,13 +12,25 @@ export type RequestContext = {
   userAgentType: UserAgentType;
 };
 
+/**
+ * The client address (D37), for trusted-IP allow-lists, rate-limit keys and audit rows alike: the
+ * socket's address, or what the proxies named by TRUST_PROXY forwarded (Fastify's `trustProxy`,
+ * resolved right to left through X-Forwarded-For). Infisical trusts client-IP headers as sent,
+ * which lets any caller pass an allow-list; we do not. IPv4-mapped IPv6 addresses become IPv4.
+ */
 export function clientIp(request: FastifyRequest): string {
-  for (const name of CLIENT_IP_HEADERS) {
-    const raw = request.headers[name];
-    const value = Array.isArray(raw) ? raw[0] : raw;
-    if (value && value.trim()) return value.split(",")[0]!.trim();
-  }
-  return request.socket.remoteAddress ?? "";
+  const ip = request.ip ?? "";
+  return ip.startsWith("::ffff:") && isIP(ip.slice(7)) === 4 ? ip.slice(7) : ip;
+}
+
+/**
+ * Config → Fastify's option. A hop count trusts that many proxies in front of us, Express-style
+ * (Fastify 5 ignores a bare number, treating it as "trust nothing"): only for servers reachable
+ * through those proxies alone.
+ */
+export function trustProxyOption(trust: Config["trustProxy"]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === "number") return (_address, hop) => hop < trust;
+  return typeof trust === "boolean" ? trust : [...trust];
 }
 
 /** Infisical's classification, in its order (patch-endpoint.md §5): exact names first, then substrings. */

@@ -38,6 +38,10 @@ describe("loadConfig", () => {
     [{ RATE_LIMIT_ENABLED: "maybe" }, /^Invalid configuration: RATE_LIMIT_ENABLED /],
     [{ LOG_LEVEL: "loud" }, /^Invalid configuration: LOG_LEVEL /],
     [{ NODE_ENV: "staging" }, /^Invalid configuration: NODE_ENV /],
+    [{ TRUST_PROXY: "yes" }, /^Invalid configuration: TRUST_PROXY must be true, false, a hop count, or a comma-separated list/],
+    [{ TRUST_PROXY: "10.0.0.0/33" }, /^Invalid configuration: TRUST_PROXY /],
+    [{ TRUST_PROXY: "10.0.0.1,proxy.internal" }, /^Invalid configuration: TRUST_PROXY /],
+    [{ REDIS_URL: "http://user:hunter2@cache:6379" }, /^Invalid configuration: REDIS_URL must be a redis:\/\/ or rediss:\/\/ URL$/],
   ])("malformed %o stops start-up with one line naming the variable", (override, message) => {
     let error: unknown;
     try {
@@ -71,6 +75,23 @@ describe("loadConfig", () => {
     expect(second.authSecret).toBe(first.authSecret);
     expect(second.notices.join("\n")).not.toContain("generated now");
     expect(JSON.parse(readFileSync(file, "utf8")).rootEncryptionKey).toBe(first.rootKey.toString("base64"));
+  });
+
+  test.each([
+    [undefined, false],
+    ["false", false],
+    ["0", false],
+    ["true", true],
+    ["2", 2],
+    ["127.0.0.1", ["127.0.0.1"]],
+    ["10.0.0.0/8, ::1, fd00::/8,loopback", ["10.0.0.0/8", "::1", "fd00::/8", "loopback"]],
+  ])("D37 TRUST_PROXY=%s → %o", (value, expected) => {
+    expect(loadConfig({ ...base, TRUST_PROXY: value }).trustProxy).toEqual(expected);
+  });
+
+  test("D38 REDIS_URL is optional and kept as given", () => {
+    expect(loadConfig(base).redisUrl).toBeUndefined();
+    expect(loadConfig({ ...base, REDIS_URL: "redis://:pw@127.0.0.1:6379/2" }).redisUrl).toBe("redis://:pw@127.0.0.1:6379/2");
   });
 
   test("D19 switches: either variable allows internal targets", () => {

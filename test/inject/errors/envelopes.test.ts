@@ -107,7 +107,7 @@ describe("error envelopes", () => {
 
 describe("rate limiting (D16)", () => {
   test("write routes answer 429 RateLimitExceeded with Retry-After past the limit, per route", async () => {
-    const limited = await buildTestApp({ RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "3" }, undefined, (app) => {
+    const limited = await buildTestApp({ RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "3", TRUST_PROXY: "loopback" }, undefined, (app) => {
       app.post("/api/test/a", async () => ({ ok: true }));
       app.post("/api/test/b", async () => ({ ok: true }));
     });
@@ -124,7 +124,7 @@ describe("rate limiting (D16)", () => {
         error: "RateLimitExceeded",
       });
       expect(Number(res.headers["retry-after"])).toBeGreaterThan(0);
-      // Another route keeps its own budget; another client too.
+      // Another route keeps its own budget; another client (forwarded by a trusted proxy) too.
       expect((await limited.app.inject({ method: "POST", url: "/api/test/b" })).statusCode).toBe(200);
       const other = await limited.app.inject({ method: "POST", url: "/api/test/a", headers: { "x-forwarded-for": "203.0.113.7" } });
       expect(other.statusCode).toBe(200);
