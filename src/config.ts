@@ -81,6 +81,7 @@ const EnvSchema = z.object({
   PROVIDER_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   AUDIT_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  METRICS_ENABLED: booleanFlag.default(true),
   TRUST_PROXY: trustProxy.default(false),
   REDIS_URL: redisUrl.optional(),
 });
@@ -106,6 +107,8 @@ export type Config = Readonly<{
   providerConnectionTimeoutMs: number;
   auditLogRetentionDays: number;
   logLevel: string;
+  /** D40: GET /metrics. */
+  metricsEnabled: boolean;
   /** Lines main.ts logs once the logger exists (e.g. "generated a root key"). */
   notices: readonly string[];
 }>;
@@ -177,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerConnectionTimeoutMs: e.PROVIDER_CONNECTION_TIMEOUT_MS,
     auditLogRetentionDays: e.AUDIT_LOG_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    metricsEnabled: e.METRICS_ENABLED,
     notices,
   } satisfies Config);
 }

@@ -28,7 +28,7 @@ try {
   await handle.db.destroy();
   process.exit(1);
 }
-const container = createContainer({ config, db: handle.db, dbHost: handle.host });
+const container = createContainer({ config, db: handle.db, dbHost: handle.host, poolStats: handle.poolStats });
 const app = await buildApp({ container, logger });
 app.addHook("onClose", async () => {
   await handle.db.destroy();
