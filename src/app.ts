@@ -1,4 +1,3 @@
-import fastifyRateLimit from "@fastify/rate-limit";
 import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
@@ -10,9 +9,10 @@ import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
 import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
-import { clientIp, trustProxyOption } from "./http/request-context.js";
+import { registerRateLimit } from "./http/rate-limit.js";
+import { trustProxyOption } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
-import { BadRequestError, NotFoundError, RateLimitError } from "./lib/errors.js";
+import { BadRequestError, NotFoundError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
 import { identityRoutes } from "./identities/identity.routes.js";
 import { observeWithoutHooks, registerMetrics } from "./metrics/metrics.routes.js";
@@ -43,8 +43,6 @@ export const LOG_REDACT_PATHS = [
   "accessToken",
   "*.accessToken",
 ];
-
-const WRITE_METHODS = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 export async function buildApp({ container, logger = false }: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = container;
@@ -92,20 +90,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   });
   await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
 
-  if (config.rateLimit.enabled) {
-    // Per route and per client (D16): the key names both, writes and reads have their own budget.
-    await app.register(fastifyRateLimit, {
-      global: true,
-      // As Infisical: after authentication and body parsing, before validation (Appendix C 2), so a
-      // request without a token still gets its 401 and a 422 counts.
-      hook: "preValidation",
-      timeWindow: 60_000,
-      max: (request) => (WRITE_METHODS.has(request.method) ? config.rateLimit.writePerMinute : config.rateLimit.readPerMinute),
-      keyGenerator: (request) => `${clientIp(request)}|${request.method}|${request.routeOptions.url ?? request.url}`,
-      errorResponseBuilder: (_request, context) =>
-        new RateLimitError(`Rate limit exceeded. Please try again in ${Math.max(1, Math.ceil(context.ttl / 1000))} seconds`),
-    });
-  }
+  if (config.rateLimit.enabled) await registerRateLimit(app, config);
 
   // Before every route: routes with `config.auth` get request.actor (or the token error) in onRequest.
   registerAuth(app, { authService: container.authService });

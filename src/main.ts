@@ -2,7 +2,7 @@
 import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createContainer } from "./container.js";
-import { createDb } from "./db/client.js";
+import { createDb, type DbHandle } from "./db/client.js";
 import { migrateToLatestOrThrow } from "./db/migrator.js";
 import { assertRootKeyMatches, RootKeyMismatchError } from "./kms/kms.service.js";
 import { serverLoggerOptions } from "./logger.js";
@@ -17,7 +17,15 @@ try {
 
 const logger = serverLoggerOptions(config.logLevel);
 
-const handle = await createDb(config.database);
+let handle: DbHandle;
+try {
+  handle = await createDb(config.database);
+} catch (err) {
+  // e.g. DATA_DIR held by another process (D36): one line, no stack.
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
 await migrateToLatestOrThrow(handle.db);
 try {
   await assertRootKeyMatches(handle.db, config.rootKeyId);

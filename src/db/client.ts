@@ -1,8 +1,9 @@
 import { PGlite } from "@electric-sql/pglite";
-import { Kysely, PostgresDialect } from "kysely";
+import { Kysely, PostgresDialect, type Dialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
 import type { Config } from "../config.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import type { Database, Db } from "./database.js";
 
 const INT8_OID = 20;
@@ -43,13 +44,44 @@ export function createPostgresDb(url: string, poolSize = 10): DbHandle {
   };
 }
 
-/** `loadDataDir`: start from a dumped data directory (the tests' migrated template). */
+/**
+ * `loadDataDir`: start from a dumped data directory (the tests' migrated template). A data directory
+ * on disk is locked for this process (D36) until `db.destroy()`.
+ */
 export async function createEmbeddedDb(dataDir: string | undefined, loadDataDir?: Blob): Promise<DbHandle> {
-  const client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
-  await client.query("SET TIME ZONE 'UTC'");
+  const release = dataDir ? await lockDataDir(dataDir) : async () => undefined;
+  let client: PGlite;
+  try {
+    client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
+    await client.query("SET TIME ZONE 'UTC'");
+  } catch (err) {
+    await release();
+    throw err;
+  }
   return {
-    db: new Kysely<Database>({ dialect: new PGliteDialect(client) }),
+    db: new Kysely<Database>({ dialect: releasingOnDestroy(new PGliteDialect(client), release) }),
     description: dataDir ? `embedded PGlite in ${dataDir}` : "embedded PGlite in memory",
     client,
+  };
+}
+
+/** The same dialect, whose driver runs `release` once the database is closed. */
+function releasingOnDestroy(dialect: Dialect, release: () => Promise<void>): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createDriver: () => {
+      const driver = dialect.createDriver();
+      const destroy = driver.destroy.bind(driver);
+      driver.destroy = async () => {
+        try {
+          await destroy();
+        } finally {
+          await release().catch(() => undefined);
+        }
+      };
+      return driver;
+    },
   };
 }

@@ -42,7 +42,14 @@ export async function runRotateRootKeyCli(env: Record<string, string | undefined
     out.error(`Rotation refused, nothing was changed: cannot write beside ${config.rootKeyFile} (${errorText(err)})`);
     return 1;
   }
-  const handle = await createDb(config.database);
+  let handle;
+  try {
+    handle = await createDb(config.database);
+  } catch (err) {
+    staged?.abort();
+    out.error(err instanceof ConfigError ? err.message : `Rotation failed, nothing was changed: ${String(err)}`);
+    return 1;
+  }
   try {
     const result = await rotateRootKey(handle.db, from, to);
     out.log(

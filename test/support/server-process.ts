@@ -11,7 +11,7 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-/** Runs `src/main.ts` as `npm start` does (through tsx), on a free port, and waits until it listens. */
+/** Runs the server entry `npm start` runs, from the TypeScript (tsx), on a free port, and waits until it listens. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,
@@ -23,7 +23,10 @@ export async function startServerProcess(env: Record<string, string>): Promise<S
   child.stderr!.on("data", (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   const baseUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 45_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`server did not start:\n${out}`));
+    }, 120_000);
     const check = () => {
       const m = out.match(/Listening on (http:\/\/[^\s]+) /);
       if (m) {

@@ -44,10 +44,13 @@ function body(rand: () => number): unknown {
   return rand() < 0.05 ? value(rand, 0) : top;
 }
 
+// `npm run fuzz` (bench/fuzz.ts) runs these at scale through FUZZ_N, FUZZ_SEED and FUZZ_TIMEOUT_MS.
+const TIMEOUT = Number(process.env.FUZZ_TIMEOUT_MS ?? 120_000);
+
 test("400 seeded random bodies: contract envelopes, never a 5xx", async () => {
-  const rand = prng(20261127);
+  const rand = prng(Number(process.env.FUZZ_SEED ?? 20261127));
   const seen = new Map<number, number>();
-  for (let i = 0; i < 400; i += 1) {
+  for (let i = 0; i < Number(process.env.FUZZ_N ?? 400); i += 1) {
     const payload = body(rand);
     const name = rand() < 0.5 ? "fuzz-totp" : "fuzz-sql";
     let raw = JSON.stringify(payload) ?? "null";
@@ -71,7 +74,7 @@ test("400 seeded random bodies: contract envelopes, never a 5xx", async () => {
   const audited = await t.testDb.db.selectFrom("audit_logs").select("id").where("event_type", "=", "update-dynamic-secret").execute();
   expect(versions.reduce((sum, r) => sum + r.version - 1, 0)).toBe(seen.get(200));
   expect(audited).toHaveLength(seen.get(200)!);
-}, 120_000);
+}, TIMEOUT);
 
 test("create: 300 seeded random bodies over every provider type: never a 5xx", async () => {
   const rand = prng(Number(process.env.FUZZ_SEED ?? 4242));
@@ -93,4 +96,9 @@ test("create: 300 seeded random bodies over every provider type: never a 5xx", a
     expect(res.statusCode, `case ${i}: ${JSON.stringify(payload).slice(0, 400)} → ${res.body.slice(0, 300)}`).toBeLessThan(500);
   }
   expect(seen.get(422)).toBeGreaterThan(0);
-}, 120_000);
+  // Only the 200s created anything: one row and one audit row each.
+  const created = await t.testDb.db.selectFrom("dynamic_secrets").select("id").where("name", "like", "fz-%").execute();
+  const audited = await t.testDb.db.selectFrom("audit_logs").select("id").where("event_type", "=", "create-dynamic-secret").execute();
+  expect(created).toHaveLength(seen.get(200) ?? 0);
+  expect(audited).toHaveLength((seen.get(200) ?? 0) + 2);
+}, TIMEOUT);
