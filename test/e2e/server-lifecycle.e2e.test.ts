@@ -81,7 +81,7 @@ test("npm run migrate applies the migrations once, needing no keys", async () =>
     });
   expect(run()).toMatch(/^Applied: 20260101T000000_identities_tokens, /);
   expect(run().trim()).toBe("Database is up to date");
-}, 60_000);
+}, 180_000); // two tsx start-ups and the migrations on PGlite: over 60 s on a loaded 2-core machine
 
 test("a start with another root key than the one that wrapped the data keys exits 1 with one line naming both key ids", async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ds-wrongkey-"));
