@@ -21,6 +21,7 @@ import { createLeaseService } from "./leases/lease.service.js";
 import { staleCreatingAfterMs } from "./leases/lease.state.js";
 import { createTargetClient } from "./leases/revocation.js";
 import { createCaches } from "./lib/caches.js";
+import { createMetrics, type PoolStats } from "./metrics/metrics.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -29,13 +30,17 @@ export function createContainer({
   db,
   dbHost,
   providers = createBuiltinProviderRegistry(),
+  poolStats,
 }: {
   config: Config;
   db: Db;
   dbHost?: string;
   /** Tests pass a registry with fakes for third-party systems. */
   providers?: ProviderRegistry;
+  /** The database pool's occupancy, for metrics. */
+  poolStats?: () => PoolStats;
 }) {
+  const metrics = createMetrics({ poolStats });
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
   const { auditLogRetentionDays } = config;
@@ -78,6 +83,7 @@ export function createContainer({
   return {
     config,
     db,
+    metrics,
     dbHost,
     permissionService,
     authService,

@@ -62,6 +62,8 @@ export function toAppError(err: unknown): AppError | undefined {
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  // Also here, not only in onRequest: the router's own errors (frameworkErrors) run before any hook (D15).
+  reply.header("x-request-id", request.id);
   const appError = toAppError(err);
   if (!appError) {
     request.log.error({ err }, "unhandled error");
@@ -111,3 +113,4 @@ export function registerErrorHandling(app: FastifyInstance): void {
     sendError(request, reply, new NotFoundError(`Route ${request.method}:${request.url.split("?")[0]} not found`)),
   );
 }
+
