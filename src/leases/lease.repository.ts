@@ -252,3 +252,27 @@ export async function findSecretIdsWithStatus(db: Executor, status: string, limi
   const rows = await db.selectFrom("dynamic_secrets").select("id").where("status", "=", status).orderBy("updated_at").limit(limit).execute();
   return rows.map((r) => r.id);
 }
+
+/** Where a project-level delete reaches: a whole project, one environment, or a folder and its subfolders. */
+export type LeaseScope = { projectId: string } | { environmentId: string } | { folderId: string };
+
+/**
+ * Locks the dynamic secrets in `scope` (lease creation takes the same row lock, so none can start
+ * until the caller's transaction ends) and counts their leases, `creating` rows included.
+ */
+export async function lockSecretsAndCountLeases(trx: Trx, scope: LeaseScope): Promise<number> {
+  const folders =
+    "folderId" in scope
+      ? sql`WITH RECURSIVE sub AS (
+              SELECT id FROM secret_folders WHERE id = ${scope.folderId}
+              UNION ALL
+              SELECT c.id FROM secret_folders c JOIN sub ON c.parent_id = sub.id)
+            SELECT id FROM sub`
+      : "environmentId" in scope
+        ? sql`SELECT id FROM secret_folders WHERE env_id = ${scope.environmentId}`
+        : sql`SELECT f.id FROM secret_folders f JOIN project_environments e ON e.id = f.env_id WHERE e.project_id = ${scope.projectId}`;
+  const { rows } = await sql<{ n: number }>`
+    WITH secrets AS (SELECT ds.id FROM dynamic_secrets ds WHERE ds.folder_id IN (${folders}) FOR UPDATE)
+    SELECT count(*)::int AS n FROM dynamic_secret_leases l WHERE l.dynamic_secret_id IN (SELECT id FROM secrets)`.execute(trx);
+  return Number(rows[0]?.n ?? 0);
+}

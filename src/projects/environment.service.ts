@@ -8,6 +8,7 @@ import { isUuid } from "../lib/uuid.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
 import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
+import { assertNoLeasesIn } from "../leases/delete-guard.js";
 
 // A project's environments (auth-and-permissions.md §C.2; get, update, delete at Infisical parity).
 // Every write locks the project row first, so positions are computed one writer at a time.
@@ -86,6 +87,7 @@ export function createEnvironmentService({
       const repo = createEnvironmentRepository(trx);
       const environment = isUuid(environmentId) ? await repo.lockInProject(permission.projectId, environmentId) : undefined;
       if (!environment) throw notFoundInProject(environmentId, permission.projectId, "DeleteEnvironment");
+      await assertNoLeasesIn(trx, { environmentId: environment.id }, "environment");
       await repo.deleteEnvironment(environment.id);
       await audit(trx, actor, ctx, permission, {
         type: EventType.DeleteEnvironment,

@@ -10,6 +10,7 @@ import type { PermissionService, ProjectPermission } from "../permissions/permis
 import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
 import { createEnvironmentRepository } from "./environment.repository.js";
 import { createFolderRepository, type Folder } from "./folder.repository.js";
+import { assertNoLeasesIn } from "../leases/delete-guard.js";
 
 // Folder trees (auth-and-permissions.md §C.3; rename and delete at Infisical parity) and
 // path → folder resolution (§B.5 step 6).
@@ -152,6 +153,7 @@ export function createFolderService({
     const target = await folders.findChild(parentId, input.idOrName);
     if (!target) throw notFound();
     return db.transaction().execute(async (trx) => {
+      await assertNoLeasesIn(trx, { folderId: target.id }, "folder");
       const folder = await createFolderRepository(trx).deleteFolder(target.id);
       if (!folder) throw notFound();
       await audit(trx, actor, ctx, permission, {
