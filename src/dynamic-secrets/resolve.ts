@@ -41,7 +41,9 @@ export function getNotFound(name: string, folderPath: string): NotFoundError {
   return new NotFoundError(`Dynamic secret with name '${name} in folder '${folderPath}' not found`);
 }
 
-export function createDynamicSecretResolver(deps: ResolverDeps) {
+/** `folderNotFound`: the 404 of a missing folder, where a route words it differently (the lease routes do). */
+export function createDynamicSecretResolver(deps: ResolverDeps, messages: { folderNotFound?: (path: string, environmentSlug: string) => NotFoundError } = {}) {
+  const missingFolder = messages.folderNotFound ?? folderNotFound;
   async function resolveProject(actor: Actor, projectSlug: string) {
     const project = await deps.projects.getProjectBySlug(actor, projectSlug);
     const permission = await deps.permissions.getProjectPermission(actor, project.id, { projectType: SECRET_MANAGER });
@@ -71,7 +73,7 @@ export function createDynamicSecretResolver(deps: ResolverDeps) {
     if (!access) throw notProjectMemberError();
     const permission = permissionFromAccess(access);
     if ("error" in lookup) throw lookup.error;
-    if (!walked || walked.depth !== segments.length) throw folderNotFound(locator.path, locator.environmentSlug);
+    if (!walked || walked.depth !== segments.length) throw missingFolder(locator.path, locator.environmentSlug);
     const folder = { id: walked.folderId, envId: walked.envId, environmentSlug: locator.environmentSlug, path: joinSecretPath(segments) };
     const secret = located.secret;
     if (!secret) throw notFound(locator.name, folder.path);

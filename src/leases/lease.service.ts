@@ -73,8 +73,9 @@ function withFolderMessage(deps: ResolverDeps, message: (path: string, env: stri
 
 export function createLeaseService(deps: LeaseServiceDeps) {
   const { db, target } = deps;
-  const leaseDeps = withFolderMessage(deps, (path, env) => `Folder with path '${path}' in environment with slug '${env}' not found`);
-  const resolver = createDynamicSecretResolver(leaseDeps);
+  const folderMessage = (path: string, env: string) => `Folder with path '${path}' in environment with slug '${env}' not found`;
+  const leaseDeps = withFolderMessage(deps, folderMessage);
+  const resolver = createDynamicSecretResolver(leaseDeps, { folderNotFound: (path, env) => new NotFoundError(folderMessage(path, env)) });
   /** GET names a missing folder without its environment (leases.md §1.8). */
   const getFolders = withFolderMessage(deps, (path) => `Folder with path '${path}' not found`).folders;
 
