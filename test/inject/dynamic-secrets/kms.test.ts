@@ -182,7 +182,7 @@ describe("npm run rotate-root-key", () => {
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  }, 60_000);
+  }, 180_000); // a tsx start-up and PGlite twice: over 60 s on a loaded 2-core machine
 
   test("on the embedded default (no NEW key given) it generates a key and updates secrets.json atomically, keeping a 0600 backup", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), "dsapi-rotate-file-"));
