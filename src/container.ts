@@ -19,6 +19,7 @@ import { createLeaseExpiryService } from "./leases/lease-expiry.service.js";
 import { createLeaseService } from "./leases/lease.service.js";
 import { staleCreatingAfterMs } from "./leases/lease.state.js";
 import { createTargetClient } from "./leases/revocation.js";
+import { createMetrics, type PoolStats } from "./metrics/metrics.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -27,13 +28,17 @@ export function createContainer({
   db,
   dbHost,
   providers = createBuiltinProviderRegistry(),
+  poolStats,
 }: {
   config: Config;
   db: Db;
   dbHost?: string;
   /** Tests pass a registry with fakes for third-party systems. */
   providers?: ProviderRegistry;
+  /** The database pool's occupancy, for metrics. */
+  poolStats?: () => PoolStats;
 }) {
+  const metrics = createMetrics({ poolStats });
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
   const projectService = createProjectService({ db, permissionService });
@@ -73,6 +78,7 @@ export function createContainer({
   return {
     config,
     db,
+    metrics,
     dbHost,
     permissionService,
     authService,

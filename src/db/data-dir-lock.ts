@@ -6,9 +6,11 @@ import { ConfigError } from "../config.js";
 // D36: one process at a time on an embedded data directory; two PGlite instances on one directory
 // would each believe they own it. The lock is a directory whose mtime the holder refreshes: after a
 // crash it goes stale, and the next process takes it over once the refreshes have stopped for
-// STALE_MS, so a restart never needs a hand to remove it.
+// STALE_MS, so a restart never needs a hand to remove it. A holder whose event loop stalls keeps
+// its lock (proper-lockfile checks the mtime is still its own); STALE_MS is generous so that a
+// second process does not take over from a busy holder.
 
-const STALE_MS = 5_000;
+const STALE_MS = 10_000;
 
 /** Another process holds the directory: start-up stops with this one line. */
 export class DataDirLockedError extends ConfigError {}
@@ -23,7 +25,7 @@ export async function lockDataDir(dataDir: string): Promise<() => Promise<void>>
       stale: STALE_MS,
       update: 1_000,
       // Waits a little longer than STALE_MS: a lock left by a crashed process is taken over.
-      retries: { retries: 7, factor: 1, minTimeout: 1_000, maxTimeout: 1_000 },
+      retries: { retries: 12, factor: 1, minTimeout: 1_000, maxTimeout: 1_000 },
       // Someone removed or took our lock (or we stalled past STALE_MS): stop before two writers meet.
       onCompromised: (err) => {
         process.stderr.write(`The lock on DATA_DIR ${dataDir} was lost (${err.message}): stopping\n`);

@@ -10,15 +10,19 @@ import { startServerProcess } from "../support/server-process.js";
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 
+const bootstrap = async (baseUrl: string): Promise<number> =>
+  (
+    await fetch(`${baseUrl}/api/v1/admin/bootstrap`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "lock@example.com", password: "lock-password", organization: "lock" }),
+    })
+  ).status;
+
 test("a second server on the same DATA_DIR exits 1 with one line; the first keeps serving; a crashed holder's lock is taken over", async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ds-lock-"));
   const first = await startServerProcess({ DATA_DIR: dataDir });
-  const bootstrap = await fetch(`${first.baseUrl}/api/v1/admin/bootstrap`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "lock@example.com", password: "lock-password", organization: "lock" }),
-  });
-  expect(bootstrap.status).toBe(200);
+  expect(await bootstrap(first.baseUrl)).toBe(200);
 
   const refused = await startServerProcess({ DATA_DIR: dataDir }).then(
     () => undefined,
@@ -49,12 +53,8 @@ test("a second server on the same DATA_DIR exits 1 with one line; the first keep
   await first.exited;
   expect(existsSync(path.join(dataDir, "server.lock"))).toBe(true);
   const next = await startServerProcess({ DATA_DIR: dataDir });
-  const again = await fetch(`${next.baseUrl}/api/v1/admin/bootstrap`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email: "lock@example.com", password: "lock-password", organization: "lock" }),
-  });
-  expect(again.status).toBe(400);
+  // Same data: the instance is already set up.
+  expect(await bootstrap(next.baseUrl)).toBe(400);
 
   // A clean stop releases it.
   next.child.kill("SIGTERM");
