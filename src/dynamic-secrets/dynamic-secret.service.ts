@@ -308,11 +308,13 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     const { actor, ctx } = input;
     const { project, permission, folder, secret, fields } = await resolveDynamicSecret(actor, input);
     permission.assertCan(Action.DeleteRootCredential, SUBJECT, fields(secret.metadata));
+    // D29: a forced delete revokes the leases with the inputs decrypted here, before the transaction.
+    const leaseInputs = input.isForced ? await deps.target.inputsOf(secret, project.id) : undefined;
     const deleted = await db.transaction().execute(async (trx) => {
       const locked = await repo.lockDynamicSecret(trx, secret.id);
       if (!locked || locked.name !== input.name) throw secretNotFound(input.name, folder.path);
       permission.assertCan(Action.DeleteRootCredential, SUBJECT, fields(locked.metadata));
-      const deleteNow = await revokeLeasesBeforeDelete(trx, deps.target, locked, project.id, input.isForced);
+      const deleteNow = await revokeLeasesBeforeDelete(trx, deps.target, locked, leaseInputs, input.isForced);
       if (deleteNow) await repo.deleteDynamicSecret(trx, locked.id);
       await audit(trx, {
         actor,

@@ -1,4 +1,4 @@
-import type { Db, Trx } from "../db/database.js";
+import type { Db, Executor, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
 import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
 import * as repo from "./lease.repository.js";
@@ -34,20 +34,24 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
   const { db, target } = deps;
   const concurrency = deps.concurrency ?? 4;
 
-  async function parentOf(trx: Trx, dynamicSecretId: string): Promise<{ secret: DynamicSecret; projectId: string } | undefined> {
-    const secret = await secrets.findDynamicSecretById(trx, dynamicSecretId);
-    const projectId = secret && (await repo.projectIdOfSecret(trx, dynamicSecretId));
-    return secret && projectId ? { secret, projectId } : undefined;
+  /** The secret and its decrypted inputs, read before any transaction (see revocation.ts). */
+  async function parentOf(executor: Executor, dynamicSecretId: string) {
+    const secret = await secrets.findDynamicSecretById(executor, dynamicSecretId);
+    const projectId = secret && (await repo.projectIdOfSecret(executor, dynamicSecretId));
+    if (!secret || !projectId) return undefined;
+    return { secret, inputs: await target.inputsOf(secret, projectId) };
   }
 
   /** Revokes the lease if it is due and no one else holds it. A failure is recorded, never thrown. */
   async function revokeDue(leaseId: string): Promise<"revoked" | "failed" | "skipped"> {
+    const seen = await repo.findLease(db, leaseId);
+    const parent = seen && (await parentOf(db, seen.dynamicSecretId));
+    if (!parent) return "skipped";
     let retryInMs = 0;
     const outcome = await db.transaction().execute(async (trx) => {
       const lease = await repo.lockIfDue(trx, leaseId, deps.staleCreatingMs);
-      const parent = lease && (await parentOf(trx, lease.dynamicSecretId));
-      if (!lease || !parent) return "skipped" as const;
-      const result = await target.revoke(parent.secret, parent.projectId, lease);
+      if (!lease) return "skipped" as const;
+      const result = await target.revoke(parent.secret, parent.inputs, lease);
       // D25: a dead process's `creating` row is revoked best-effort and dropped.
       if (result.ok || isCreating(lease)) {
         await repo.deleteLease(trx, lease.id);
@@ -69,12 +73,14 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
    */
   async function pruneSecret(dynamicSecretId: string): Promise<void> {
     for (const lease of await repo.listLeases(db, dynamicSecretId)) {
+      const parent = await parentOf(db, dynamicSecretId);
+      if (!parent) return;
       const step = await db.transaction().execute(async (trx) => {
-        const parent = await parentOf(trx, dynamicSecretId);
-        if (!parent || parent.secret.status !== secrets.STATUS_DELETING) return "stop";
+        const current = await secrets.findDynamicSecretById(trx, dynamicSecretId);
+        if (!current || current.status !== secrets.STATUS_DELETING) return "stop";
         const locked = await repo.tryLockLease(trx, lease.id);
         if (!locked) return "busy"; // another replica or request holds it: the next pass sees it
-        const result = await target.revoke(parent.secret, parent.projectId, locked);
+        const result = await target.revoke(parent.secret, parent.inputs, locked);
         if (result.ok) {
           await repo.deleteLease(trx, locked.id);
           return "next";
@@ -120,12 +126,13 @@ export async function revokeLeasesBeforeDelete(
   trx: Trx,
   target: TargetClient,
   secret: DynamicSecret,
-  projectId: string,
+  /** The secret's decrypted inputs (decrypted before the transaction); needed when forced. */
+  inputs: unknown,
   isForced: boolean,
 ): Promise<boolean> {
   const leases = await repo.lockLeasesOfSecret(trx, secret.id);
   if (leases.length === 0) return true;
   if (!isForced) return false;
-  for (const lease of leases) await target.revoke(secret, projectId, lease);
+  for (const lease of leases) await target.revoke(secret, inputs, lease);
   return true;
 }

@@ -115,13 +115,13 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   }
 
   /** Best-effort undo of a create that did not complete (D25): revoke in the target, drop the row. */
-  async function abandon(lease: Lease, secret: DynamicSecret, projectId: string): Promise<void> {
+  async function abandon(lease: Lease, secret: DynamicSecret, inputs: unknown): Promise<void> {
     await db
       .transaction()
       .execute(async (trx) => {
         const locked = await repo.lockLease(trx, lease.id);
         if (!locked) return;
-        await target.revoke(secret, projectId, locked.lease);
+        await target.revoke(secret, inputs, locked.lease);
         await repo.deleteLease(trx, lease.id);
       })
       .catch(() => undefined); // the stale-`creating` sweep finishes what this could not
@@ -160,7 +160,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
     try {
       ({ data } = await provider.create({ inputs, entityId, expireAt: creating.expireAt, config: creating.config, ctx: target.context }));
     } catch (err) {
-      await abandon(creating, secret, project.id);
+      await abandon(creating, secret, inputs);
       throw err;
     }
     let lease: Lease;
@@ -177,7 +177,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
         return active;
       });
     } catch (err) {
-      await abandon(creating, secret, project.id);
+      await abandon(creating, secret, inputs);
       throw err;
     }
     deps.queue.schedule(lease.id, lease.expireAt);
@@ -238,11 +238,12 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   async function revoke(input: RevokeLeaseInput) {
     const { project, permission, lease, secret, fields } = await resolveLease(input);
     permission.assertCan(Action.Lease, SUBJECT, fields);
+    const inputs = await target.inputsOf(secret, project.id);
 
     const result = await db.transaction().execute(async (trx) => {
       const locked = await repo.lockLease(trx, lease.id);
       if (!locked || isCreating(locked.lease)) throw leaseNotFound(input.leaseId);
-      const outcome = await target.revoke(secret, project.id, locked.lease);
+      const outcome = await target.revoke(secret, inputs, locked.lease);
       const deleted = outcome.ok || input.isForced;
       let after = locked.lease;
       let retryInMs = 0;

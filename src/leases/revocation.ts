@@ -5,8 +5,10 @@ import { errorMessage, redactWords } from "../dynamic-secrets/providers/connecti
 import type { Lease } from "./lease.types.js";
 
 // Talking to the target about one lease: decrypt the secret's current inputs (D30: revoke and
-// renew use them) and call the provider. Callers hold the lease's row lock, so each credential is
-// revoked by one caller at a time; the state machine (lease.state.ts) decides what happens next.
+// renew use them) and call the provider. Inputs are decrypted before any transaction opens (the KMS
+// reads through the pool, and the embedded database has a single connection); the provider call
+// runs while the caller holds the lease's row lock, so each credential is revoked by one caller at
+// a time. The state machine (lease.state.ts) decides what happens next.
 
 export type RevocationDeps = {
   providers: ProviderRegistry;
@@ -19,6 +21,7 @@ export type RevokeOutcome = { ok: true } | { ok: false; message: string };
 export const REVOKE_FAILED_PREFIX = "Failed to revoke lease from provider: ";
 
 export function createTargetClient(deps: RevocationDeps) {
+  /** Call before opening a transaction. */
   async function inputsOf(secret: DynamicSecret, projectId: string): Promise<unknown> {
     const cipher = await deps.kms.forProject(projectId);
     return cipher.decryptJson(secret.encryptedInput);
@@ -31,13 +34,13 @@ export function createTargetClient(deps: RevocationDeps) {
   }
 
   /** Never throws: a failure is an outcome, with a message fit for statusDetails (credentials redacted). */
-  async function revoke(secret: DynamicSecret, projectId: string, lease: Lease): Promise<RevokeOutcome> {
+  async function revoke(secret: DynamicSecret, inputs: unknown, lease: Lease): Promise<RevokeOutcome> {
     try {
       const provider = providerOf(secret.type);
       // A provider without leases never created anything (D35): nothing to revoke.
       if (!provider.revoke) return { ok: true };
       await provider.revoke({
-        inputs: await inputsOf(secret, projectId),
+        inputs,
         entityId: lease.externalEntityId,
         config: lease.config,
         ctx: deps.providerContext,

@@ -9,7 +9,8 @@ import { startServerProcess, type ServerProcess } from "../support/server-proces
 import { pgAdmin, pgRole, pgTargetInputs, suffix } from "../integration/leases/targets.js";
 
 // D26: a real `npm start` process is killed (SIGKILL: no shutdown hook runs) while it holds leases;
-// their expiry passes while no server runs; the next start revokes them in the target within 5 s.
+// their expiry passes while no server runs; the next start revokes them in the target within 5 s
+// (with a cold KMS cache: on the embedded database this once deadlocked its single connection).
 
 const DB = `lease_restart_${suffix()}`;
 let testDb: TestDb | undefined;
@@ -98,7 +99,7 @@ test("leases due while no server ran are revoked within 5 s of the next start", 
     if (remaining === 0) break;
     await new Promise((r) => setTimeout(r, 100));
   }
-  expect(remaining).toBe(0);
+  expect(remaining, server.output()).toBe(0);
 
   server.child.kill("SIGTERM");
   expect(await server.exited).toBe(0);
