@@ -14,6 +14,7 @@ import { createAuditLogService } from "./audit/audit-log.service.js";
 import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.service.js";
 import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
 import { createKmsService } from "./kms/kms.service.js";
+import { createMetrics, type PoolStats } from "./metrics/metrics.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -22,13 +23,17 @@ export function createContainer({
   db,
   dbHost,
   providers = createBuiltinProviderRegistry(),
+  poolStats,
 }: {
   config: Config;
   db: Db;
   dbHost?: string;
   /** Tests pass a registry with fakes for third-party systems. */
   providers?: ProviderRegistry;
+  /** The database pool's occupancy, for metrics. */
+  poolStats?: () => PoolStats;
 }) {
+  const metrics = createMetrics({ poolStats });
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
   const projectService = createProjectService({ db, permissionService });
@@ -54,6 +59,7 @@ export function createContainer({
   return {
     config,
     db,
+    metrics,
     dbHost,
     permissionService,
     authService,
