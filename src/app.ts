@@ -7,7 +7,7 @@ import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
 import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
-import { clientErrorHandler, registerErrorHandling, sendError } from "./http/error-handler.js";
+import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { trustProxyOption } from "./http/request-context.js";
@@ -64,7 +64,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
       requestTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(config.requestTimeoutMs / 4))),
     },
-    clientErrorHandler,
+    clientErrorHandler: handleClientError,
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },

@@ -1,5 +1,5 @@
-import http from "node:http";
-import type { Socket } from "node:net";
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import {
@@ -13,8 +13,8 @@ import {
   UnsupportedMediaTypeError,
   ValidationError,
 } from "../lib/errors.js";
-import { generateRequestId } from "../lib/request-id.js";
 import { isConnectionLost, isNulCharacter, isOutOfRange, isStringTooLong } from "../db/pg-errors.js";
+import { generateRequestId } from "../lib/request-id.js";
 import { RequestValidationError } from "./zod.js";
 
 // The only place errors become HTTP responses. Every non-2xx answer is the envelope
@@ -80,33 +80,6 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     .send(envelope(request.id, appError.status, message, appError.errorField, appError.details));
 }
 
-/** Node's HTTP parser errors, raised before Fastify has a request (D14 still wants the envelope). */
-const CLIENT_ERRORS: Record<string, () => AppError> = {
-  ERR_HTTP_REQUEST_TIMEOUT: () => new RequestTimeoutError("The request was not received in time"),
-  HPE_HEADER_OVERFLOW: () => new RequestHeaderFieldsTooLargeError("Request headers are too large"),
-};
-
-/**
- * Fastify's `clientErrorHandler`: the connection's request could not be read (request timeout,
- * oversized headers, malformed HTTP). Answers the envelope on the raw socket, then closes it.
- */
-export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
-  if (err.code === "ECONNRESET" || socket.destroyed) return;
-  const appError = CLIENT_ERRORS[err.code ?? ""]?.() ?? new BadRequestError("Malformed HTTP request");
-  // Never write into a response that has already started on this socket.
-  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-  if (socket.writable && !inFlight?.headersSent) {
-    const reqId = generateRequestId();
-    const body = JSON.stringify(envelope(reqId, appError.status, appError.message, appError.errorField));
-    socket.write(
-      `HTTP/1.1 ${appError.status} ${http.STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `x-request-id: ${reqId}\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-  }
-  socket.destroy(err);
-}
-
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
@@ -114,3 +87,30 @@ export function registerErrorHandling(app: FastifyInstance): void {
   );
 }
 
+/** Node's HTTP parser errors, raised before Fastify has a request (D14 still wants the envelope). */
+const CLIENT_ERRORS: Record<string, () => AppError> = {
+  ERR_HTTP_REQUEST_TIMEOUT: () => new RequestTimeoutError("The request was not received in time"),
+  HPE_HEADER_OVERFLOW: () => new RequestHeaderFieldsTooLargeError("Request header fields are too large"),
+};
+
+/**
+ * Fastify's `clientErrorHandler`: HTTP the parser rejects before Fastify has a request (a request
+ * timeout, headers over the limit, a malformed request) still answers an envelope with a generated
+ * request id (D14, D15) on the raw socket, which then closes.
+ */
+export function handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const appError = CLIENT_ERRORS[err.code ?? ""]?.() ?? new BadRequestError("Malformed HTTP request");
+  // Never write into a response that has already started on this socket.
+  const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const reqId = generateRequestId();
+    const body = JSON.stringify(envelope(reqId, appError.status, appError.message, appError.errorField));
+    socket.write(
+      `HTTP/1.1 ${appError.status} ${STATUS_CODES[appError.status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+        `x-request-id: ${reqId}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(err);
+}

@@ -12,8 +12,8 @@ export type ServerProcess = {
 };
 
 /**
- * Runs `src/main.ts` as `npm start` does (through tsx), on a free port, and waits until it listens.
- * `onOutput` sees the whole output so far after each chunk (e.g. to act on a start-up line).
+ * Runs the server entry `npm start` runs, from the TypeScript (tsx), on a free port, and waits until
+ * it listens. `onOutput` sees the whole output so far after each chunk (e.g. to act on a start-up line).
  */
 export async function startServerProcess(env: Record<string, string>, onOutput?: (output: string) => void): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {

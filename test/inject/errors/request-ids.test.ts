@@ -60,7 +60,7 @@ describe("x-request-id on every response", () => {
 
   test.each([
     ["a malformed request line", "GARBAGE\r\n\r\n", 400, "BadRequest", "Malformed HTTP request"],
-    ["headers over the limit", `GET /api/status HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`, 431, "RequestHeaderFieldsTooLarge", "Request headers are too large"],
+    ["headers over the limit", `GET /api/status HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`, 431, "RequestHeaderFieldsTooLarge", "Request header fields are too large"],
   ])("%s → the envelope with x-request-id, from the HTTP parser", async (_name, raw, status, error, message) => {
     if (!t.app.server.listening) await t.app.listen({ host: "127.0.0.1", port: 0 });
     const { port } = t.app.server.address() as net.AddressInfo;
