@@ -1,4 +1,4 @@
-import type { Migration } from "kysely/migration";
+import type { Migration } from "kysely";
 import * as identitiesTokens from "./20260101T000000_identities_tokens.js";
 import * as projectsEnvsFolders from "./20260101T000100_projects_envs_folders.js";
 import * as rolesMemberships from "./20260101T000200_roles_memberships.js";

@@ -7,7 +7,7 @@ import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
 import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
-import { registerErrorHandling, sendError } from "./http/error-handler.js";
+import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { trustProxyOption } from "./http/request-context.js";
@@ -15,6 +15,7 @@ import { validatorCompiler } from "./http/zod.js";
 import { BadRequestError, NotFoundError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
 import { identityRoutes } from "./identities/identity.routes.js";
+import { observeWithoutHooks, registerMetrics } from "./metrics/metrics.routes.js";
 import { projectRoutes } from "./projects/project.routes.js";
 import { roleRoutes } from "./projects/role.routes.js";
 import { statusRoutes } from "./status/status.routes.js";
@@ -54,16 +55,20 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 100 },
+    clientErrorHandler: handleClientError,
     // Errors the router raises before any route runs still answer the envelope (D14): a path
     // parameter over 100 characters matches no route (404); malformed percent-encoding is a 400.
-    frameworkErrors: (err, request, reply) =>
-      sendError(
+    frameworkErrors: (err, request, reply) => {
+      // No hook runs for these: the metrics hear of them here.
+      if (config.metricsEnabled) observeWithoutHooks(container.metrics, request, reply);
+      return sendError(
         request,
         reply,
         err.code === "FST_ERR_MAX_PARAM_LENGTH"
           ? new NotFoundError(`Route ${request.method}:${request.url.split("?")[0]} not found`)
           : new BadRequestError(err.message),
-      ),
+      );
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -73,6 +78,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
   });
+  if (config.metricsEnabled) registerMetrics(app, container.metrics);
 
   await app.register(fastifySwagger, {
     openapi: {

@@ -81,6 +81,7 @@ const EnvSchema = z.object({
   PROVIDER_CONNECTION_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
   AUDIT_LOG_RETENTION_DAYS: z.coerce.number().int().min(0).default(90),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  METRICS_ENABLED: booleanFlag.default(true),
   TRUST_PROXY: trustProxy.default(false),
   REDIS_URL: redisUrl.optional(),
 });
@@ -93,6 +94,8 @@ export type Config = Readonly<{
   rootKey: Buffer;
   /** Fingerprint of the root key; stored beside each wrapped data key. */
   rootKeyId: string;
+  /** The embedded secrets file the root key came from, when it was not given in the environment. */
+  rootKeyFile?: string;
   authSecret: string;
   rateLimit: { enabled: boolean; writePerMinute: number; readPerMinute: number };
   /** D37: which proxies may name the client (Fastify's trustProxy); false = the socket address. */
@@ -104,6 +107,8 @@ export type Config = Readonly<{
   providerConnectionTimeoutMs: number;
   auditLogRetentionDays: number;
   logLevel: string;
+  /** D40: GET /metrics. */
+  metricsEnabled: boolean;
   /** Lines main.ts logs once the logger exists (e.g. "generated a root key"). */
   notices: readonly string[];
 }>;
@@ -138,11 +143,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const notices: string[] = [];
   let rootKey = e.ROOT_ENCRYPTION_KEY ?? e.ENCRYPTION_KEY;
   let authSecret = e.AUTH_SECRET;
+  let rootKeyFile: string | undefined;
 
   if (!url && (!rootKey || !authSecret)) {
     const generated = embeddedSecrets(e.DATA_DIR);
     if (!rootKey) {
       rootKey = generated.rootKey;
+      rootKeyFile = generated.file;
       notices.push(`ROOT_ENCRYPTION_KEY is not set: using the key kept in ${generated.file}${generated.created ? " (generated now)" : ""}`);
     }
     if (!authSecret) {
@@ -160,6 +167,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     port: e.PORT,
     rootKey,
     rootKeyId: rootKeyIdOf(rootKey),
+    ...(rootKeyFile ? { rootKeyFile } : {}),
     authSecret,
     rateLimit: {
       enabled: e.RATE_LIMIT_ENABLED,
@@ -172,6 +180,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     providerConnectionTimeoutMs: e.PROVIDER_CONNECTION_TIMEOUT_MS,
     auditLogRetentionDays: e.AUDIT_LOG_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
+    metricsEnabled: e.METRICS_ENABLED,
     notices,
   } satisfies Config);
 }
@@ -188,12 +197,17 @@ function embeddedSecrets(dataDir: string): EmbeddedSecrets {
     if (!stored.success || !rootKey) throw new ConfigError(`Invalid configuration: ${file} is not a valid secrets file`);
     return { rootKey, authSecret: stored.data.authSecret, file, created: false };
   }
-  mkdirSync(path.dirname(file), { recursive: true });
   const rootKey = randomBytes(32);
   const authSecret = randomBytes(48).toString("base64url");
-  writeFileSync(file, JSON.stringify({ rootEncryptionKey: rootKey.toString("base64"), authSecret }, null, 2), {
-    mode: 0o600,
-  });
-  chmodSync(file, 0o600);
+  try {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ rootEncryptionKey: rootKey.toString("base64"), authSecret }, null, 2), {
+      mode: 0o600,
+    });
+    chmodSync(file, 0o600);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new ConfigError(`Invalid configuration: DATA_DIR ${path.dirname(file)} is not writable (${code}); point DATA_DIR at a directory this user can write`);
+  }
   return { rootKey, authSecret, file, created: true };
 }

@@ -15,6 +15,7 @@ import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.ser
 import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
 import { createKmsService } from "./kms/kms.service.js";
 import { createCaches } from "./lib/caches.js";
+import { createMetrics, type PoolStats } from "./metrics/metrics.js";
 
 // Composition root: database → repositories → kms/permissions/audit → services.
 // Kept explicit and short; routes receive only the services they use.
@@ -23,13 +24,17 @@ export function createContainer({
   db,
   dbHost,
   providers = createBuiltinProviderRegistry(),
+  poolStats,
 }: {
   config: Config;
   db: Db;
   dbHost?: string;
   /** Tests pass a registry with fakes for third-party systems. */
   providers?: ProviderRegistry;
+  /** The database pool's occupancy, for metrics. */
+  poolStats?: () => PoolStats;
 }) {
+  const metrics = createMetrics({ poolStats });
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
   const projectService = createProjectService({ db, permissionService });
@@ -56,6 +61,7 @@ export function createContainer({
   return {
     config,
     db,
+    metrics,
     dbHost,
     permissionService,
     authService,

@@ -1,9 +1,11 @@
 // Process entry: config → database (+ migrations) → container → app → listen.
-import { buildApp, LOG_REDACT_PATHS } from "./app.js";
+import { buildApp } from "./app.js";
 import { ConfigError, loadConfig, type Config } from "./config.js";
 import { createContainer } from "./container.js";
 import { createDb, type DbHandle } from "./db/client.js";
 import { migrateToLatestOrThrow } from "./db/migrator.js";
+import { assertRootKeyMatches, RootKeyMismatchError } from "./kms/kms.service.js";
+import { serverLoggerOptions } from "./logger.js";
 
 let config: Config;
 try {
@@ -13,11 +15,7 @@ try {
   process.exit(1);
 }
 
-const logger = {
-  level: config.logLevel,
-  redact: { paths: LOG_REDACT_PATHS, censor: "[REDACTED]" },
-  ...(process.stdout.isTTY ? { transport: { target: "pino-pretty" } } : {}),
-};
+const logger = serverLoggerOptions(config.logLevel);
 
 let handle: DbHandle;
 try {
@@ -29,7 +27,16 @@ try {
   process.exit(1);
 }
 await migrateToLatestOrThrow(handle.db);
-const container = createContainer({ config, db: handle.db, dbHost: handle.host });
+try {
+  await assertRootKeyMatches(handle.db, config.rootKeyId);
+} catch (err) {
+  // A wrong key would only surface later as 500s on every secret: refuse to start instead.
+  if (!(err instanceof RootKeyMismatchError)) throw err;
+  console.error(err.message);
+  await handle.db.destroy();
+  process.exit(1);
+}
+const container = createContainer({ config, db: handle.db, dbHost: handle.host, poolStats: handle.poolStats });
 const app = await buildApp({ container, logger });
 app.addHook("onClose", async () => {
   await handle.db.destroy();

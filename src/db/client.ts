@@ -15,6 +15,8 @@ export type DbHandle = {
   description: string;
   /** The PostgreSQL server's host, when there is one (providers must never target it, D19). */
   host?: string;
+  /** The PostgreSQL pool's occupancy, for metrics (D40); the embedded database has no pool. */
+  poolStats?: () => { total: number; idle: number; waiting: number; max: number };
   /** The embedded database itself, when there is one. */
   client?: PGlite;
 };
@@ -73,6 +75,7 @@ export function createPostgresDb(url: string, poolSize = 10): DbHandle {
     db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
     description: `postgres://${parsed.host}${parsed.pathname}`,
     host: parsed.hostname || "localhost",
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: poolSize }),
   };
 }
 

@@ -1,5 +1,4 @@
-import type { Kysely } from "kysely";
-import { Migrator } from "kysely/migration";
+import { Migrator, type Kysely } from "kysely";
 import { migrations } from "../../migrations/index.js";
 
 export async function migrateToLatestOrThrow(db: Kysely<any>): Promise<string[]> {

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from "node:http";
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { ZodError } from "zod";
 import {
@@ -9,6 +11,7 @@ import {
   ValidationError,
 } from "../lib/errors.js";
 import { isNulCharacter, isOutOfRange, isStringTooLong } from "../db/pg-errors.js";
+import { generateRequestId } from "../lib/request-id.js";
 import { RequestValidationError } from "./zod.js";
 
 // The only place errors become HTTP responses. Every non-2xx answer is the envelope
@@ -52,6 +55,8 @@ export function toAppError(err: unknown): AppError | undefined {
 }
 
 export function sendError(request: FastifyRequest, reply: FastifyReply, err: unknown): FastifyReply {
+  // Also here, not only in onRequest: the router's own errors (frameworkErrors) run before any hook (D15).
+  reply.header("x-request-id", request.id);
   const appError = toAppError(err);
   if (!appError) {
     request.log.error({ err }, "unhandled error");
@@ -72,5 +77,29 @@ export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new NotFoundError(`Route ${request.method}:${request.url.split("?")[0]} not found`)),
+  );
+}
+
+/**
+ * HTTP the parser rejects before Fastify has a request (a malformed request line, headers over the
+ * limit, a request timeout) still answers an envelope with a generated request id (D14, D15).
+ */
+export function handleClientError(err: NodeJS.ErrnoException, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, error, message] =
+    err.code === "HPE_HEADER_OVERFLOW"
+      ? [431, "RequestHeaderFieldsTooLarge", "Request header fields are too large"]
+      : err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? [408, "RequestTimeout", "The request was not received in time"]
+        : [400, "BadRequest", "Malformed HTTP request"];
+  const reqId = generateRequestId();
+  const body = JSON.stringify(envelope(reqId, status, message, error));
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nconnection: close\r\ncontent-type: application/json; charset=utf-8\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: ${reqId}\r\n\r\n${body}`,
   );
 }

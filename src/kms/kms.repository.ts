@@ -37,3 +37,14 @@ export async function updateWrappedKey(trx: Trx, key: WrappedDataKey): Promise<v
     .where("project_id", "=", key.projectId)
     .execute();
 }
+
+export async function countDataKeysByOtherRootKeys(db: Executor, rootKeyId: string): Promise<{ rootKeyId: string; count: number }[]> {
+  const rows = await db
+    .selectFrom("project_data_keys")
+    .select((eb) => ["root_key_id", eb.fn.countAll<number>().as("count")])
+    .where("root_key_id", "!=", rootKeyId)
+    .groupBy("root_key_id")
+    .orderBy("root_key_id")
+    .execute();
+  return rows.map((row) => ({ rootKeyId: row.root_key_id, count: Number(row.count) }));
+}

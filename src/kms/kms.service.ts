@@ -1,7 +1,7 @@
 import type { Db } from "../db/database.js";
 import { createCaches, type Caches } from "../lib/caches.js";
 import { decrypt, decryptJson, encrypt, encryptJson, generateKey } from "./cipher.js";
-import { findDataKey, insertDataKeyIfAbsent, lockAllDataKeys, updateWrappedKey } from "./kms.repository.js";
+import { countDataKeysByOtherRootKeys, findDataKey, insertDataKeyIfAbsent, lockAllDataKeys, updateWrappedKey } from "./kms.repository.js";
 
 // Envelope encryption: the root key (config) wraps one random data key per project; provider
 // inputs are encrypted under the project's data key. Only wrapped keys are stored.
@@ -13,10 +13,28 @@ export type ProjectCipher = {
 
 /** A data key wrapped under another root key than the configured one: the server cannot read it. */
 export class RootKeyMismatchError extends Error {
-  constructor(projectId: string, storedRootKeyId: string) {
-    super(`The data key of project ${projectId} is wrapped by root key ${storedRootKeyId}, not by the configured root key`);
+  constructor(message: string) {
+    super(message);
     this.name = "RootKeyMismatchError";
   }
+
+  static forProject(projectId: string, storedRootKeyId: string): RootKeyMismatchError {
+    return new RootKeyMismatchError(`The data key of project ${projectId} is wrapped by root key ${storedRootKeyId}, not by the configured root key`);
+  }
+}
+
+/**
+ * At start-up: every stored data key must be wrapped by the configured root key; otherwise the
+ * server would answer 500 on every secret, so it names the mismatch in one line and refuses to start.
+ */
+export async function assertRootKeyMatches(db: Db, rootKeyId: string): Promise<void> {
+  const others = await countDataKeysByOtherRootKeys(db, rootKeyId);
+  if (others.length === 0) return;
+  const found = others.map((o) => `${o.count} under root key id ${o.rootKeyId}`).join(", ");
+  throw new RootKeyMismatchError(
+    `Root key mismatch: the configured root key has id ${rootKeyId}, but project data keys are wrapped by another root key (${found}); ` +
+      "start with the root key that wrapped them, or rotate with npm run rotate-root-key",
+  );
 }
 
 // The wrapped key is bound to its project: a wrapped key copied to another project does not unwrap.
@@ -52,7 +70,7 @@ export function createKmsService({
       stored = await findDataKey(db, projectId);
       if (!stored) throw new Error(`The data key of project ${projectId} could not be created`);
     }
-    if (stored.rootKeyId !== rootKeyId) throw new RootKeyMismatchError(projectId, stored.rootKeyId);
+    if (stored.rootKeyId !== rootKeyId) throw RootKeyMismatchError.forProject(projectId, stored.rootKeyId);
     const key = unwrapDataKey(rootKey, projectId, stored.wrappedKey);
     cache.set(projectId, key);
     return key;
@@ -96,7 +114,7 @@ export async function rotateRootKey(
         alreadyCurrent += 1;
         continue;
       }
-      if (key.rootKeyId !== from.rootKeyId) throw new RootKeyMismatchError(key.projectId, key.rootKeyId);
+      if (key.rootKeyId !== from.rootKeyId) throw RootKeyMismatchError.forProject(key.projectId, key.rootKeyId);
       const dataKey = unwrapDataKey(from.rootKey, key.projectId, key.wrappedKey);
       await updateWrappedKey(trx, {
         projectId: key.projectId,

@@ -5,6 +5,8 @@ import path from "node:path";
 import { expect, test } from "vitest";
 import { createEmbeddedDb } from "../../src/db/client.js";
 import { migrateToLatestOrThrow } from "../../src/db/migrator.js";
+import { loadConfig } from "../../src/config.js";
+import { createKmsService } from "../../src/kms/kms.service.js";
 import { startServerProcess } from "../support/server-process.js";
 
 test("npm start on the embedded database: serves /api/status, finishes a request in flight on SIGTERM, exits 0", async () => {
@@ -79,4 +81,28 @@ test("npm run migrate applies the migrations once, needing no keys", async () =>
     });
   expect(run()).toMatch(/^Applied: 20260101T000000_identities_tokens, /);
   expect(run().trim()).toBe("Database is up to date");
-}, 60_000);
+}, 180_000); // two tsx start-ups and the migrations on PGlite: over 60 s on a loaded 2-core machine
+
+test("a start with another root key than the one that wrapped the data keys exits 1 with one line naming both key ids", async () => {
+  const dataDir = mkdtempSync(path.join(tmpdir(), "ds-wrongkey-"));
+  const config = loadConfig({ DATA_DIR: dataDir });
+  const handle = await createEmbeddedDb(dataDir);
+  await migrateToLatestOrThrow(handle.db);
+  const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
+  const project = await handle.db
+    .insertInto("projects")
+    .values({ org_id: org.id, name: "p", slug: "p", description: null })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await createKmsService({ db: handle.db, ...config }).forProject(project.id);
+  await handle.db.destroy();
+
+  const wrongKey = Buffer.alloc(32, 3);
+  const wrongId = loadConfig({ DATA_DIR: dataDir, ROOT_ENCRYPTION_KEY: wrongKey.toString("base64") }).rootKeyId;
+  const failed = await startServerProcess({ DATA_DIR: dataDir, ROOT_ENCRYPTION_KEY: wrongKey.toString("base64") }).catch((err: Error) => err.message);
+  const lines = String(failed).split("\n").filter((l) => l.trim() !== "");
+  expect(lines).toEqual([
+    "server exited with 1:",
+    `Root key mismatch: the configured root key has id ${wrongId}, but project data keys are wrapped by another root key (1 under root key id ${config.rootKeyId}); start with the root key that wrapped them, or rotate with npm run rotate-root-key`,
+  ]);
+}, 90_000);

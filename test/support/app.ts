@@ -45,7 +45,7 @@ export async function buildTestApp(
     LOG_LEVEL: "silent",
     ...env,
   });
-  const container = createContainer({ config, db: db.db, dbHost: db.host, providers: options.providers });
+  const container = createContainer({ config, db: db.db, dbHost: db.host, providers: options.providers, poolStats: db.poolStats });
   const logger = options.captureLogs && {
     level: "trace",
     redact: { paths: LOG_REDACT_PATHS, censor: "[REDACTED]" },

@@ -11,7 +11,7 @@ export type ServerProcess = {
   exited: Promise<number | null>;
 };
 
-/** Runs `src/main.ts` as `npm start` does (through tsx), on a free port, and waits until it listens. */
+/** Runs the server entry `npm start` runs, from the TypeScript (tsx), on a free port, and waits until it listens. */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: ROOT,

@@ -1,12 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { rootKeyIdOf } from "../../../src/config.js";
+import { loadConfig, rootKeyIdOf } from "../../../src/config.js";
 import { CipherError, generateKey } from "../../../src/kms/cipher.js";
-import { createKmsService, RootKeyMismatchError, rotateRootKey } from "../../../src/kms/kms.service.js";
+import { assertRootKeyMatches, createKmsService, RootKeyMismatchError, rotateRootKey } from "../../../src/kms/kms.service.js";
 import { runRotateRootKeyCli } from "../../../src/kms/rotate-root-key-cli.js";
 import { createEmbeddedDb } from "../../../src/db/client.js";
 import { migrateToLatestOrThrow } from "../../../src/db/migrator.js";
@@ -179,6 +179,84 @@ describe("npm run rotate-root-key", () => {
       } finally {
         await handle.db.destroy();
       }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("on the embedded default (no NEW key given) it generates a key and updates secrets.json atomically, keeping a 0600 backup", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "dsapi-rotate-file-"));
+    try {
+      const before = loadConfig({ DATA_DIR: dataDir });
+      const file = path.join(dataDir, "secrets.json");
+      const oldFile = readFileSync(file, "utf8");
+      let handle = await createEmbeddedDb(dataDir);
+      await migrateToLatestOrThrow(handle.db);
+      const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
+      const project = await handle.db
+        .insertInto("projects")
+        .values({ org_id: org.id, name: "p", slug: "p", description: null })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      const blob = (await createKmsService({ db: handle.db, ...before }).forProject(project.id)).encryptJson({ k: "file" });
+      await handle.db.destroy();
+
+      lines.length = 0;
+      expect(await runRotateRootKeyCli({ DATA_DIR: dataDir }, out)).toBe(0);
+      const after = loadConfig({ DATA_DIR: dataDir });
+      expect(after.rootKeyId).not.toBe(before.rootKeyId);
+      expect(after.authSecret).toBe(before.authSecret);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const backups = readdirSync(dataDir).filter((f) => f.startsWith("secrets.json.") && f.endsWith(".bak"));
+      expect(backups).toHaveLength(1);
+      const backup = path.join(dataDir, backups[0]!);
+      expect(statSync(backup).mode & 0o777).toBe(0o600);
+      expect(readFileSync(backup, "utf8")).toBe(oldFile);
+      expect(existsSync(`${file}.new`)).toBe(false);
+      expect(lines).toEqual([
+        `Re-wrapped 1 project data key(s) under root key ${after.rootKeyId} in embedded PGlite in ${dataDir}.`,
+        `Updated ${file} with the new root key (id ${after.rootKeyId}); the previous file is kept as ${backup} (mode 0600): delete it once you no longer need it. Restart the server.`,
+      ]);
+      expect(lines.join("\n")).not.toContain(after.rootKey.toString("base64"));
+
+      handle = await createEmbeddedDb(dataDir);
+      try {
+        await assertRootKeyMatches(handle.db, after.rootKeyId);
+        await expect(assertRootKeyMatches(handle.db, before.rootKeyId)).rejects.toThrow(
+          `Root key mismatch: the configured root key has id ${before.rootKeyId}, but project data keys are wrapped by another root key (1 under root key id ${after.rootKeyId}); start with the root key that wrapped them, or rotate with npm run rotate-root-key`,
+        );
+        expect((await createKmsService({ db: handle.db, ...after }).forProject(project.id)).decryptJson(blob)).toEqual({ k: "file" });
+      } finally {
+        await handle.db.destroy();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("on the embedded default a failed rotation leaves secrets.json as it was and no backup behind", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), "dsapi-rotate-fail-"));
+    try {
+      const before = loadConfig({ DATA_DIR: dataDir });
+      const oldFile = readFileSync(path.join(dataDir, "secrets.json"), "utf8");
+      const handle = await createEmbeddedDb(dataDir);
+      await migrateToLatestOrThrow(handle.db);
+      const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
+      const project = await handle.db
+        .insertInto("projects")
+        .values({ org_id: org.id, name: "p", slug: "p", description: null })
+        .returning("id")
+        .executeTakeFirstOrThrow();
+      // A key the current root key did not wrap: the rotation must stop and change nothing.
+      await handle.db.insertInto("project_data_keys").values({ project_id: project.id, wrapped_key: Buffer.alloc(61), root_key_id: "unknown" }).execute();
+      await handle.db.destroy();
+
+      lines.length = 0;
+      expect(await runRotateRootKeyCli({ DATA_DIR: dataDir }, out)).toBe(1);
+      expect(lines).toEqual([expect.stringMatching(/^ERR Rotation failed, nothing was changed: The data key of project .* is wrapped by root key unknown/)]);
+      expect(readdirSync(dataDir).filter((f) => f.startsWith("secrets.json"))).toEqual(["secrets.json"]);
+      expect(readFileSync(path.join(dataDir, "secrets.json"), "utf8")).toBe(oldFile);
+      expect(loadConfig({ DATA_DIR: dataDir }).rootKeyId).toBe(before.rootKeyId);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
