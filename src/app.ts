@@ -16,6 +16,7 @@ import { BadRequestError, NotFoundError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
 import { identityRoutes } from "./identities/identity.routes.js";
 import { observeWithoutHooks, registerMetrics } from "./metrics/metrics.routes.js";
+import { environmentRoutes } from "./projects/environment.routes.js";
 import { projectRoutes } from "./projects/project.routes.js";
 import { roleRoutes } from "./projects/role.routes.js";
 import { statusRoutes } from "./status/status.routes.js";
@@ -101,6 +102,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   await app.register(universalAuthRoutes(container));
   await app.register(identityRoutes(container));
   await app.register(projectRoutes(container));
+  await app.register(environmentRoutes(container));
   await app.register(roleRoutes(container));
   await app.register(
     dynamicSecretRoutes({ service: container.dynamicSecretService, providerSchema: container.providers.providerSchema }),

@@ -5,6 +5,7 @@ import { createBootstrapService } from "./auth/bootstrap.service.js";
 import { createUniversalAuthService } from "./auth/universal-auth.service.js";
 import { createIdentityService } from "./identities/identity.service.js";
 import { createPermissionService } from "./permissions/permission.service.js";
+import { createEnvironmentService } from "./projects/environment.service.js";
 import { createFolderService } from "./projects/folder.service.js";
 import { createMembershipService } from "./projects/membership.service.js";
 import { createPrivilegeService } from "./projects/privilege.service.js";
@@ -37,12 +38,14 @@ export function createContainer({
   const metrics = createMetrics({ poolStats });
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
-  const projectService = createProjectService({ db, permissionService });
-  const folderService = createFolderService({ db, permissionService });
+  const { auditLogRetentionDays } = config;
+  const projectService = createProjectService({ db, permissionService, auditLogRetentionDays });
+  const environmentService = createEnvironmentService({ db, permissionService, auditLogRetentionDays });
+  const folderService = createFolderService({ db, permissionService, auditLogRetentionDays });
   const bootstrapService = createBootstrapService({ db, config });
   const universalAuthService = createUniversalAuthService({ db, config, permissionService });
-  const identityService = createIdentityService({ db, permissionService });
-  const roleService = createRoleService({ db, permissionService });
+  const identityService = createIdentityService({ db, permissionService, auditLogRetentionDays });
+  const roleService = createRoleService({ db, permissionService, auditLogRetentionDays });
   const membershipService = createMembershipService({ db, permissionService });
   const privilegeService = createPrivilegeService({ db, permissionService });
   const caches = createCaches();
@@ -66,6 +69,7 @@ export function createContainer({
     permissionService,
     authService,
     projectService,
+    environmentService,
     folderService,
     bootstrapService,
     universalAuthService,

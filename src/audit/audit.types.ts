@@ -10,6 +10,20 @@ export const EventType = {
   DeleteDynamicSecret: "delete-dynamic-secret",
   GetDynamicSecret: "get-dynamic-secret",
   ListDynamicSecrets: "list-dynamic-secrets",
+  UpdateProject: "update-project",
+  DeleteProject: "delete-project",
+  GetEnvironment: "get-environment",
+  UpdateEnvironment: "update-environment",
+  DeleteEnvironment: "delete-environment",
+  UpdateFolder: "update-folder",
+  DeleteFolder: "delete-folder",
+  UpdateIdentity: "update-identity",
+  DeleteIdentity: "delete-identity",
+  GetIdentityUniversalAuthClientSecrets: "get-identity-universal-auth-client-secret",
+  RevokeIdentityUniversalAuthClientSecret: "revoke-identity-universal-auth-client-secret",
+  RevokeIdentityAccessTokens: "revoke-identity-access-tokens",
+  UpdateProjectRole: "update-project-role",
+  DeleteProjectRole: "delete-project-role",
 } as const;
 export type EventType = (typeof EventType)[keyof typeof EventType];
 export const EVENT_TYPES = Object.values(EventType) as [EventType, ...EventType[]];
@@ -37,7 +51,35 @@ export type AuditEvent =
   | { type: typeof EventType.UpdateDynamicSecret; metadata: DynamicSecretIds & { updatedFields: string[] } }
   | { type: typeof EventType.DeleteDynamicSecret; metadata: DynamicSecretIds }
   | { type: typeof EventType.GetDynamicSecret; metadata: DynamicSecretIds }
-  | { type: typeof EventType.ListDynamicSecrets; metadata: { environment: string; secretPath: string; projectId: string } };
+  | { type: typeof EventType.ListDynamicSecrets; metadata: { environment: string; secretPath: string; projectId: string } }
+  | ManagementAuditEvent;
+
+/** Events of the management routes, with Infisical's metadata (never a secret value). */
+export type ManagementAuditEvent =
+  /** The request body, as Infisical records it. */
+  | { type: typeof EventType.UpdateProject; metadata: Record<string, unknown> }
+  | { type: typeof EventType.DeleteProject; metadata: Record<string, unknown> }
+  | { type: typeof EventType.GetEnvironment; metadata: { id: string } }
+  | {
+      type: typeof EventType.UpdateEnvironment;
+      metadata: { oldName: string; newName: string; oldSlug: string; newSlug: string; oldPos: number; newPos: number };
+    }
+  | { type: typeof EventType.DeleteEnvironment; metadata: { name: string; slug: string } }
+  | {
+      type: typeof EventType.UpdateFolder;
+      metadata: { environment: string; folderId: string; oldFolderName: string; newFolderName: string; folderPath: string };
+    }
+  | { type: typeof EventType.DeleteFolder; metadata: { environment: string; folderId: string; folderName: string; folderPath: string } }
+  | { type: typeof EventType.UpdateIdentity; metadata: { name: string; identityId: string } }
+  | { type: typeof EventType.DeleteIdentity; metadata: { identityId: string } }
+  | { type: typeof EventType.GetIdentityUniversalAuthClientSecrets; metadata: { identityId: string } }
+  | { type: typeof EventType.RevokeIdentityUniversalAuthClientSecret; metadata: { identityId: string; clientSecretId: string } }
+  | { type: typeof EventType.RevokeIdentityAccessTokens; metadata: { identityId: string; revokedCount: number } }
+  | {
+      type: typeof EventType.UpdateProjectRole;
+      metadata: { roleId: string; slug?: string; name?: string; description?: string | null; permissions?: string };
+    }
+  | { type: typeof EventType.DeleteProjectRole; metadata: { roleId: string; slug: string; name: string } };
 
 /** Everything one audit row records. */
 export type AuditEntry = {

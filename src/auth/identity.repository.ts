@@ -92,6 +92,11 @@ export type Identity = {
   updatedAt: Date;
 };
 
+/** An identity's auth methods, from the ids of its Universal Auth and Token Auth rows (left-joined). */
+export function authMethodsOf(row: { ua_id: string | null; ta_id: string | null }): string[] {
+  return [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])];
+}
+
 export function createIdentityRepository(db: Executor) {
   return {
     /**
@@ -223,6 +228,21 @@ export function createIdentityRepository(db: Executor) {
       return Number(result.numUpdatedRows) > 0;
     },
 
+/**
+     * Revokes the identity's live access tokens, or only those issued with one client secret.
+     * Returns how many were revoked.
+     */
+    async revokeTokens(identityId: string, clientSecretId?: string): Promise<number> {
+      let query = db
+        .updateTable("identity_access_tokens")
+        .set({ is_access_token_revoked: true })
+        .where("identity_id", "=", identityId)
+        .where("is_access_token_revoked", "=", false);
+      if (clientSecretId) query = query.where("identity_ua_client_secret_id", "=", clientSecretId);
+      const result = await query.executeTakeFirst();
+      return Number(result.numUpdatedRows);
+    },
+
     async insertIdentity(input: { name: string; hasDeleteProtection: boolean }): Promise<{ id: string }> {
       return db
         .insertInto("identities")
@@ -298,7 +318,7 @@ export function createIdentityRepository(db: Executor) {
         orgId: row.org_id,
         orgRole: row.role,
         hasDeleteProtection: row.has_delete_protection,
-        authMethods: [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])],
+        authMethods: authMethodsOf(row),
         metadata,
         createdAt: row.created_at,
         updatedAt: row.updated_at,

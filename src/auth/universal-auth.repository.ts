@@ -256,6 +256,29 @@ export function createUniversalAuthRepository(db: Executor) {
       return Number(result.numUpdatedRows) > 0;
     },
 
+    /** The configuration's live client secrets, oldest first (never their hashes). */
+    async listClientSecrets(uaId: string): Promise<ClientSecret[]> {
+      const rows = await db
+        .selectFrom("identity_ua_client_secrets")
+        .selectAll()
+        .where("identity_ua_id", "=", uaId)
+        .where("is_client_secret_revoked", "=", false)
+        .orderBy("created_at")
+        .orderBy("id")
+        .execute();
+      return rows.map(toClientSecret);
+    },
+
+    async findClientSecret(uaId: string, secretId: string): Promise<ClientSecret | undefined> {
+      const row = await db
+        .selectFrom("identity_ua_client_secrets")
+        .selectAll()
+        .where("id", "=", secretId)
+        .where("identity_ua_id", "=", uaId)
+        .executeTakeFirst();
+      return row ? toClientSecret(row) : undefined;
+    },
+
     async revokeClientSecret(uaId: string, secretId: string): Promise<ClientSecret | undefined> {
       const row = await db
         .updateTable("identity_ua_client_secrets")

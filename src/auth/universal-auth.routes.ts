@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requestContextOf } from "../http/request-context.js";
 import {
   AttachUniversalAuthBodySchema,
   ClientSecretDataSchema,
@@ -74,6 +75,38 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
       async (request) => universalAuthService.createClientSecret(request.actor, request.params.identityId, request.body),
     );
 
+    app.get(
+      "/api/v1/auth/universal-auth/identities/:identityId/client-secrets",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          security,
+          params: IdentityIdParamsSchema,
+          response: { 200: z.object({ clientSecretData: z.array(ClientSecretDataSchema) }) },
+        },
+      },
+      async (request) => ({
+        clientSecretData: await universalAuthService.listClientSecrets(request.actor, requestContextOf(request), request.params.identityId),
+      }),
+    );
+
+    app.get(
+      "/api/v1/auth/universal-auth/identities/:identityId/client-secrets/:clientSecretId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          security,
+          params: ClientSecretParamsSchema,
+          response: { 200: z.object({ clientSecretData: ClientSecretDataSchema }) },
+        },
+      },
+      async (request) => ({
+        clientSecretData: await universalAuthService.getClientSecret(request.actor, request.params.identityId, request.params.clientSecretId),
+      }),
+    );
+
     app.post(
       "/api/v1/auth/universal-auth/identities/:identityId/client-secrets/:clientSecretId/revoke",
       {
@@ -88,6 +121,7 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
       async (request) => ({
         clientSecretData: await universalAuthService.revokeClientSecret(
           request.actor,
+          requestContextOf(request),
           request.params.identityId,
           request.params.clientSecretId,
         ),

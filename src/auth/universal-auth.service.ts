@@ -1,6 +1,9 @@
 import { randomUUID } from "node:crypto";
+import { insertAuditLog } from "../audit/audit.repository.js";
+import { EventType } from "../audit/audit.types.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
+import type { RequestContext } from "../http/request-context.js";
 import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissions/actions.js";
@@ -31,7 +34,7 @@ export function createUniversalAuthService({
   permissionService,
 }: {
   db: Db;
-  config: Pick<Config, "authSecret">;
+  config: Pick<Config, "authSecret" | "auditLogRetentionDays">;
   permissionService: PermissionService;
 }) {
   const identities = createIdentityRepository(db);
@@ -122,13 +125,51 @@ export function createUniversalAuthService({
     return { clientSecret, clientSecretData };
   }
 
-  async function revokeClientSecret(actor: Actor, identityId: string, clientSecretId: string): Promise<ClientSecret> {
+  /** Live client secrets only, never their values (Infisical's list). */
+  async function listClientSecrets(actor: Actor, ctx: RequestContext, identityId: string): Promise<ClientSecret[]> {
+    const ua = await universalAuthOf(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
+    const secrets = await universalAuths.listClientSecrets(ua.id);
+    await insertAuditLog(
+      db,
+      { actor, ctx, orgId: actor.orgId, event: { type: EventType.GetIdentityUniversalAuthClientSecrets, metadata: { identityId: ua.identityId } } },
+      config.auditLogRetentionDays,
+    );
+    return secrets;
+  }
+
+  async function getClientSecret(actor: Actor, identityId: string, clientSecretId: string): Promise<ClientSecret> {
+    const ua = await universalAuthOf(actor, identityId);
+    const secret = isUuid(clientSecretId) ? await universalAuths.findClientSecret(ua.id, clientSecretId) : undefined;
+    // Infisical's message names the identity here.
+    if (!secret) throw new NotFoundError(`Failed to find identity with ID ${identityId}`);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
+    return secret;
+  }
+
+  /** Revokes the secret and every access token issued with it: they stop working on the next request. */
+  async function revokeClientSecret(actor: Actor, ctx: RequestContext, identityId: string, clientSecretId: string): Promise<ClientSecret> {
     const ua = await universalAuthOf(actor, identityId);
     const permission = await permissionService.getOrgPermission(actor);
     permission.assertCan(OrgPermissionIdentityActions.DeleteToken, OrgPermissionSubjects.Identity);
-    const revoked = isUuid(clientSecretId) ? await universalAuths.revokeClientSecret(ua.id, clientSecretId) : undefined;
-    if (!revoked) throw new NotFoundError(`Failed to find client secret with ID ${clientSecretId}`);
-    return revoked;
+    const notFound = () => new NotFoundError(`Failed to find client secret with ID ${clientSecretId}`);
+    if (!isUuid(clientSecretId)) throw notFound();
+    return db.transaction().execute(async (trx) => {
+      const revoked = await createUniversalAuthRepository(trx).revokeClientSecret(ua.id, clientSecretId);
+      if (!revoked) throw notFound();
+      await createIdentityRepository(trx).revokeTokens(ua.identityId, revoked.id);
+      await insertAuditLog(
+        trx,
+        {
+          actor,
+          ctx,
+          orgId: actor.orgId,
+          event: { type: EventType.RevokeIdentityUniversalAuthClientSecret, metadata: { identityId: ua.identityId, clientSecretId: revoked.id } },
+        },
+        config.auditLogRetentionDays,
+      );
+      return revoked;
+    });
   }
 
   /** §A.6.3, in its order; every credential failure is the same 401. */
@@ -197,7 +238,7 @@ export function createUniversalAuthService({
     };
   }
 
-  return { attach, get, update, remove, createClientSecret, revokeClientSecret, login };
+  return { attach, get, update, remove, createClientSecret, listClientSecrets, getClientSecret, revokeClientSecret, login };
 }
 
 export type UniversalAuthService = ReturnType<typeof createUniversalAuthService>;

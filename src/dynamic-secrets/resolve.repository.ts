@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
 import { grantsFromJson, grantsJsonSql, type ProjectAccess } from "../permissions/permission.repository.js";
-import { folderWalkSql } from "../projects/project.repository.js";
+import { folderWalkSql } from "../projects/folder.repository.js";
 import { COLUMNS, toDomain, type Row } from "./dynamic-secret.repository.js";
 import type { DynamicSecret } from "./dynamic-secret.types.js";
 import type { MetadataEntry } from "./patch.js";

@@ -1,28 +1,54 @@
+import { insertAuditLog } from "../audit/audit.repository.js";
+import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
 import type { Actor } from "../auth/actor.js";
 import { createIdentityRepository, type Identity } from "../auth/identity.repository.js";
-import type { Db } from "../db/database.js";
-import { NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
+import type { Db, Executor } from "../db/database.js";
+import type { RequestContext } from "../http/request-context.js";
+import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissions/actions.js";
 import { BUILT_IN_ORG_ROLE_RULES, isBuiltInOrgRole } from "../permissions/built-in-roles.js";
-import type { PermissionService } from "../permissions/permission.service.js";
-import type { CreateIdentityBody } from "./identity.schemas.js";
+import type { OrgPermission, PermissionService } from "../permissions/permission.service.js";
+import type { CreateIdentityBody, UpdateIdentityBody } from "./identity.schemas.js";
+import { createOrgIdentityRepository, type OrgIdentity } from "./org-identity.repository.js";
 
-// Machine identities (auth-and-permissions.md §C.4). New identities join the actor's organization.
+// Machine identities of the organization (auth-and-permissions.md §C.4; get, list, update, delete
+// and token revocation at Infisical parity). New identities join the actor's organization.
 
-export function createIdentityService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
+/** The org role must exist (404) and the actor must itself hold every permission it grants (403). */
+function assertCanGrantOrgRole(permission: OrgPermission, role: string, boundaryMessage: string): void {
+  if (!isBuiltInOrgRole(role)) throw new NotFoundError(`Organization role with slug '${role}' not found`);
+  const missing = BUILT_IN_ORG_ROLE_RULES[role].flatMap((rule) =>
+    rule.action.filter((action) => !permission.can(action, rule.subject as string)).map((action) => ({ action, subject: rule.subject })),
+  );
+  if (missing.length > 0) throw new PermissionBoundaryError(boundaryMessage, { details: { missingPermissions: missing } });
+}
+
+export function createIdentityService({
+  db,
+  permissionService,
+  auditLogRetentionDays,
+}: {
+  db: Db;
+  permissionService: PermissionService;
+  auditLogRetentionDays: number;
+}) {
+  const orgIdentities = createOrgIdentityRepository(db);
+
+  const audit = (executor: Executor, actor: Actor, ctx: RequestContext, event: ManagementAuditEvent) =>
+    insertAuditLog(executor, { actor, ctx, orgId: actor.orgId, event }, auditLogRetentionDays);
+
+  /** The identity's membership in the actor's organization, else Infisical's 404. */
+  async function findInActorOrg(actor: Actor, identityId: string): Promise<OrgIdentity> {
+    const found = isUuid(identityId) ? await orgIdentities.findInOrg(identityId, actor.orgId) : undefined;
+    if (!found) throw new NotFoundError(`Failed to find identity with id ${identityId}`);
+    return found;
+  }
+
   async function createIdentity(actor: Actor, body: CreateIdentityBody): Promise<Identity> {
     const permission = await permissionService.getOrgPermission(actor, body.organizationId);
     permission.assertCan(OrgPermissionIdentityActions.Create, OrgPermissionSubjects.Identity);
-    if (!isBuiltInOrgRole(body.role)) throw new NotFoundError(`Organization role with slug '${body.role}' not found`);
-    // Privilege boundary: the actor must itself hold every permission of the role it grants.
-    const missing = BUILT_IN_ORG_ROLE_RULES[body.role].flatMap((rule) =>
-      rule.action.filter((action) => !permission.can(action, rule.subject as string)).map((action) => ({ action, subject: rule.subject })),
-    );
-    if (missing.length > 0) {
-      throw new PermissionBoundaryError("Failed to create identity. Actor privilege level is not high enough to perform this action", {
-        details: { missingPermissions: missing },
-      });
-    }
+    assertCanGrantOrgRole(permission, body.role, "Failed to create identity. Actor privilege level is not high enough to perform this action");
     const identityId = await db.transaction().execute(async (trx) => {
       const repo = createIdentityRepository(trx);
       const identity = await repo.insertIdentity({ name: body.name, hasDeleteProtection: body.hasDeleteProtection });
@@ -33,7 +59,68 @@ export function createIdentityService({ db, permissionService }: { db: Db; permi
     return (await createIdentityRepository(db).findIdentityInOrg(identityId, actor.orgId))!;
   }
 
-  return { createIdentity };
+  async function getIdentity(actor: Actor, identityId: string): Promise<OrgIdentity & { metadata: { id: string; key: string; value: string }[] }> {
+    const found = await findInActorOrg(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
+    return { ...found, metadata: await orgIdentities.listMetadata(found.identityId) };
+  }
+
+  async function listIdentities(actor: Actor, orgId: string): Promise<OrgIdentity[]> {
+    const permission = await permissionService.getOrgPermission(actor, orgId);
+    permission.assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
+    return orgIdentities.listInOrg(actor.orgId);
+  }
+
+  /** Name, delete protection, org role and metadata (replaced when given); a new role counts from the next request. */
+  async function updateIdentity(actor: Actor, ctx: RequestContext, identityId: string, body: UpdateIdentityBody): Promise<Identity> {
+    const found = await findInActorOrg(actor, identityId);
+    const permission = await permissionService.getOrgPermission(actor);
+    permission.assertCan(OrgPermissionIdentityActions.Edit, OrgPermissionSubjects.Identity);
+    if (body.role !== undefined) {
+      assertCanGrantOrgRole(permission, body.role, "Failed to update identity. Actor privilege level is not high enough to perform this action");
+    }
+    await db.transaction().execute(async (trx) => {
+      const repo = createOrgIdentityRepository(trx);
+      // Deleted between our read and our write: the answer a later request would get.
+      if (!(await repo.lockIdentity(found.identityId))) throw new NotFoundError(`Failed to find identity with id ${identityId}`);
+      await repo.updateIdentity(found.identityId, { name: body.name, hasDeleteProtection: body.hasDeleteProtection });
+      if (body.role !== undefined) await repo.setOrgRole(found.identityId, actor.orgId, body.role);
+      if (body.metadata !== undefined) await repo.replaceMetadata(actor.orgId, found.identityId, body.metadata);
+      await audit(trx, actor, ctx, {
+        type: EventType.UpdateIdentity,
+        metadata: { name: body.name ?? found.identity.name, identityId: found.identityId },
+      });
+    });
+    return (await createIdentityRepository(db).findIdentityInOrg(found.identityId, actor.orgId))!;
+  }
+
+  /** Deletes the identity: its tokens stop working on the very next request. */
+  async function deleteIdentity(actor: Actor, ctx: RequestContext, identityId: string): Promise<Identity> {
+    const found = await findInActorOrg(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Delete, OrgPermissionSubjects.Identity);
+    if (found.identity.hasDeleteProtection) throw new BadRequestError("Identity has delete protection");
+    const identity = (await createIdentityRepository(db).findIdentityInOrg(found.identityId, actor.orgId))!;
+    await db.transaction().execute(async (trx) => {
+      if (!(await createOrgIdentityRepository(trx).deleteIdentity(found.identityId))) {
+        throw new NotFoundError(`Failed to find identity with id ${identityId}`);
+      }
+      await audit(trx, actor, ctx, { type: EventType.DeleteIdentity, metadata: { identityId: found.identityId } });
+    });
+    return identity;
+  }
+
+  /** Revokes every live access token of the identity; they stop working on the very next request. */
+  async function revokeAccessTokens(actor: Actor, ctx: RequestContext, identityId: string): Promise<number> {
+    const found = await findInActorOrg(actor, identityId);
+    (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.DeleteToken, OrgPermissionSubjects.Identity);
+    return db.transaction().execute(async (trx) => {
+      const revokedCount = await createIdentityRepository(trx).revokeTokens(found.identityId);
+      await audit(trx, actor, ctx, { type: EventType.RevokeIdentityAccessTokens, metadata: { identityId: found.identityId, revokedCount } });
+      return revokedCount;
+    });
+  }
+
+  return { createIdentity, getIdentity, listIdentities, updateIdentity, deleteIdentity, revokeAccessTokens };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

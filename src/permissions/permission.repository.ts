@@ -16,7 +16,7 @@ export type ProjectAccessRole = {
 };
 
 export type ProjectAccess = {
-  project: { id: string; orgId: string; type: string };
+  project: { id: string; name: string; orgId: string; type: string };
   membershipId: string | null;
   roles: ProjectAccessRole[];
   /** Additional privileges: `slug` is the privilege's, `customRules` its rules. */
@@ -73,15 +73,15 @@ export function grantsFromJson(value: unknown): Pick<ProjectAccess, "roles" | "p
 export function createPermissionRepository(db: Executor) {
   return {
     async findProjectAccess(projectId: string, identityId: string): Promise<ProjectAccess | undefined> {
-      const { rows } = await sql<{ project_id: string; org_id: string; type: string; membership_id: string | null; grants: unknown }>`/*prepared:project_access*/
-        SELECT p.id AS project_id, p.org_id, p.type, m.id AS membership_id, ${grantsJsonSql(sql`m.id`)} AS grants
+      const { rows } = await sql<{ project_id: string; org_id: string; type: string; membership_id: string | null; grants: unknown; project_name: string }>`/*prepared:project_access*/
+        SELECT p.id AS project_id, p.name AS project_name, p.org_id, p.type, m.id AS membership_id, ${grantsJsonSql(sql`m.id`)} AS grants
         FROM projects p
         LEFT JOIN identity_project_memberships m ON m.project_id = p.id AND m.identity_id = ${identityId}
         WHERE p.id = ${projectId}`.execute(db);
       const row = rows[0];
       if (!row) return undefined;
       return {
-        project: { id: row.project_id, orgId: row.org_id, type: row.type },
+        project: { id: row.project_id, name: row.project_name, orgId: row.org_id, type: row.type },
         membershipId: row.membership_id,
         ...grantsFromJson(row.grants),
       };

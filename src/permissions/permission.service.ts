@@ -14,6 +14,7 @@ export type ActiveRole = { slug: string; customRoleId: string | null; isTemporar
 
 export type ProjectPermission = Ability & {
   projectId: string;
+  projectName: string;
   orgId: string;
   projectType: string;
   membershipId: string;
@@ -58,6 +59,7 @@ export function permissionFromAccess(access: ProjectAccess & { membershipId: str
   return {
     ...abilityFor(rules),
     projectId: access.project.id,
+    projectName: access.project.name,
     orgId: access.project.orgId,
     projectType: access.project.type,
     membershipId: access.membershipId,

@@ -1,23 +1,46 @@
+import { projectAuditWriter } from "../audit/audit.repository.js";
+import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
-import { NotFoundError } from "../lib/errors.js";
+import { isForeignKeyViolation } from "../db/pg-errors.js";
+import type { RequestContext } from "../http/request-context.js";
+import { NotFoundError, ValidationError } from "../lib/errors.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
-import type { PermissionService } from "../permissions/permission.service.js";
+import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
 import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
-import { createProjectRepository, type Folder } from "./project.repository.js";
+import { createEnvironmentRepository } from "./environment.repository.js";
+import { createFolderRepository, type Folder } from "./folder.repository.js";
 
-// Folder trees (auth-and-permissions.md §C.3) and path → folder resolution (§B.5 step 6).
+// Folder trees (auth-and-permissions.md §C.3; rename and delete at Infisical parity) and
+// path → folder resolution (§B.5 step 6).
+
+/**
+ * At most this many folders (missing parents included) are created by one request: Infisical has
+ * no bound, and a 1 MiB path would otherwise create some 350,000 of them in one transaction.
+ */
+export const MAX_FOLDERS_CREATED_PER_REQUEST = 20;
 
 export type ResolvedFolder = { id: string; envId: string; environmentSlug: string; path: string };
 
-export function createFolderService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
-  const projects = createProjectRepository(db);
+export function createFolderService({
+  db,
+  permissionService,
+  auditLogRetentionDays,
+}: {
+  db: Db;
+  permissionService: PermissionService;
+  auditLogRetentionDays: number;
+}) {
+  const folders = createFolderRepository(db);
+  const environments = createEnvironmentRepository(db);
+
+  const audit = projectAuditWriter(auditLogRetentionDays);
 
   /** The folder at `path` in the environment (see `folderLookup` for which paths name one); else 400/404. */
   async function resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<ResolvedFolder> {
     const lookup = folderLookup(path, environmentSlug);
     if ("error" in lookup) throw lookup.error;
-    const walked = await projects.walkFolderPath(projectId, environmentSlug, lookup.segments);
+    const walked = await folders.walkFolderPath(projectId, environmentSlug, lookup.segments);
     if (!walked || walked.depth !== lookup.segments.length) throw folderNotFound(path, environmentSlug);
     return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(lookup.segments) };
   }
@@ -34,20 +57,36 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
       secretPath: parentPath,
     });
     const segments = pathSegments(parentPath);
-    const environment = await projects.findEnvironment(input.projectId, input.environment);
+    const environment = await environments.findEnvironment(input.projectId, input.environment);
     if (!environment) {
       throw new NotFoundError(`Environment with slug '${input.environment}' in project with ID '${input.projectId}' not found`);
     }
-    return db.transaction().execute(async (trx) => {
-      const repo = createProjectRepository(trx);
-      const walked = await repo.walkFolderPath(input.projectId, input.environment, []);
-      let parentId = walked!.folderId;
-      for (const segment of segments) parentId = await repo.ensureChildFolder(environment.id, parentId, segment);
-      return repo.insertFolder(
-        { envId: environment.id, parentId, name: input.name, description: input.description },
-        joinSecretPath(segments),
+    const existing = await folders.walkFolderPath(input.projectId, input.environment, segments);
+    const creates = segments.length - (existing?.depth ?? 0) + 1;
+    if (creates > MAX_FOLDERS_CREATED_PER_REQUEST) {
+      throw new ValidationError(
+        `A request may create at most ${MAX_FOLDERS_CREATED_PER_REQUEST} folders; this one would create ${creates}`,
       );
-    });
+    }
+    // The environment or a parent deleted meanwhile: the answer a later request would get.
+    const gone = () => new NotFoundError(`Parent folder for path '${joinSecretPath([...segments, input.name])}' not found`);
+    return db
+      .transaction()
+      .execute(async (trx) => {
+        const repo = createFolderRepository(trx);
+        const root = await repo.walkFolderPath(input.projectId, input.environment, []);
+        if (!root) throw gone();
+        let parentId = root.folderId;
+        for (const segment of segments) parentId = await repo.ensureChildFolder(environment.id, parentId, segment);
+        return repo.insertFolder(
+          { envId: environment.id, parentId, name: input.name, description: input.description },
+          joinSecretPath(segments),
+        );
+      })
+      .catch((err: unknown) => {
+        if (isForeignKeyViolation(err)) throw gone();
+        throw err;
+      });
   }
 
   /** The folders directly under `path`; none when the path does not exist (Infisical parity). */
@@ -56,12 +95,74 @@ export function createFolderService({ db, permissionService }: { db: Db; permiss
     const path = normalizeSecretPath(input.path);
     permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
     const segments = pathSegments(path);
-    const walked = await projects.walkFolderPath(input.projectId, input.environment, segments);
-    if (!walked || walked.depth !== segments.length) return [];
-    return projects.listChildFolders(walked.folderId);
+    const walked = await folders.walkFolderPath(input.projectId, input.environment, segments);
+    if (!walked) throw new NotFoundError(`Environment with slug '${input.environment}' not found`);
+    if (walked.depth !== segments.length) return [];
+    return folders.listChildFolders(walked.folderId);
   }
 
-  return { resolveFolderByPath, createFolder, listFolders };
+  /** The parent folder at `path` (Infisical's 404 wording for update and delete). */
+  async function parentAt(permission: ProjectPermission, environment: string, path: string, errorName?: string): Promise<string> {
+    const segments = pathSegments(path);
+    const walked = await folders.walkFolderPath(permission.projectId, environment, segments);
+    if (!walked || walked.depth !== segments.length) {
+      throw new NotFoundError(`Folder with path '${path}' in environment with slug '${environment}' not found`, { errorName });
+    }
+    return walked.folderId;
+  }
+
+  /** Renames the folder `idOrName` under `path` (and sets its description when given). */
+  async function updateFolder(
+    actor: Actor,
+    ctx: RequestContext,
+    input: { projectId: string; environment: string; path: string; idOrName: string; name: string; description?: string | null },
+  ): Promise<Folder> {
+    const permission = await permissionService.getProjectPermission(actor, input.projectId);
+    const path = normalizeSecretPath(input.path);
+    permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
+    const parentId = await parentAt(permission, input.environment, path, "UpdateFolder");
+    const notFound = () => new NotFoundError(`Folder with ID '${input.idOrName}' not found`, { errorName: "UpdateFolder" });
+    const old = await folders.findChild(parentId, input.idOrName);
+    if (!old) throw notFound();
+    return db.transaction().execute(async (trx) => {
+      const folder = await createFolderRepository(trx).renameFolder(old.id, { name: input.name, description: input.description });
+      if (!folder) throw notFound();
+      await audit(trx, actor, ctx, permission, {
+        type: EventType.UpdateFolder,
+        metadata: { environment: input.environment, folderId: folder.id, folderPath: path, newFolderName: folder.name, oldFolderName: old.name },
+      });
+      return folder;
+    });
+  }
+
+  /** Deletes the folder `idOrName` under `path` with its sub-folders and their dynamic secrets. */
+  async function deleteFolder(
+    actor: Actor,
+    ctx: RequestContext,
+    input: { projectId: string; environment: string; path: string; idOrName: string },
+  ): Promise<Folder> {
+    const permission = await permissionService.getProjectPermission(actor, input.projectId);
+    const path = normalizeSecretPath(input.path);
+    permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
+    if (!(await environments.findEnvironment(permission.projectId, input.environment))) {
+      throw new NotFoundError(`Environment with slug '${input.environment}' not found`);
+    }
+    const parentId = await parentAt(permission, input.environment, path);
+    const notFound = () => new NotFoundError(`Folder with ID '${input.idOrName}' not found`);
+    const target = await folders.findChild(parentId, input.idOrName);
+    if (!target) throw notFound();
+    return db.transaction().execute(async (trx) => {
+      const folder = await createFolderRepository(trx).deleteFolder(target.id);
+      if (!folder) throw notFound();
+      await audit(trx, actor, ctx, permission, {
+        type: EventType.DeleteFolder,
+        metadata: { environment: input.environment, folderId: folder.id, folderPath: path, folderName: folder.name },
+      });
+      return folder;
+    });
+  }
+
+  return { resolveFolderByPath, createFolder, listFolders, updateFolder, deleteFolder };
 }
 
 export type FolderService = ReturnType<typeof createFolderService>;

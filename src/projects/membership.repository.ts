@@ -1,3 +1,4 @@
+import { authMethodsOf } from "../auth/identity.repository.js";
 import type { Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
@@ -18,6 +19,8 @@ export type NewMembershipRole = {
 export type MembershipRole = NewMembershipRole & { id: string; customRoleSlug: string | null; createdAt: Date; updatedAt: Date };
 
 export type Membership = { id: string; identityId: string; projectId: string; createdAt: Date; updatedAt: Date; roles: MembershipRole[] };
+
+export type MembershipWithIdentity = Membership & { identity: { id: string; name: string; authMethods: string[] } };
 
 export function createMembershipRepository(db: Executor) {
   return {
@@ -52,6 +55,30 @@ export function createMembershipRepository(db: Executor) {
       if (!membership) return undefined;
       await db.deleteFrom("identity_project_membership_roles").where("membership_id", "=", membership.id).execute();
       return { ...toMembership(membership), roles: await insertRoles(membership.id, roles) };
+    },
+
+    /** The project's identity memberships (or one identity's), each with its roles in order and its identity. */
+    async listWithIdentities(projectId: string, identityId?: string): Promise<MembershipWithIdentity[]> {
+      let query = db
+        .selectFrom("identity_project_memberships as m")
+        .innerJoin("identities as i", "i.id", "m.identity_id")
+        .leftJoin("identity_universal_auths as ua", "ua.identity_id", "i.id")
+        .leftJoin("identity_token_auths as ta", "ta.identity_id", "i.id")
+        .selectAll("m")
+        .select(["i.name", "ua.id as ua_id", "ta.id as ta_id"])
+        .where("m.project_id", "=", projectId);
+      if (identityId) query = query.where("m.identity_id", "=", identityId);
+      const rows = await query.orderBy("m.created_at").orderBy("m.id").execute();
+      const roles = await loadRolesOf(rows.map((row) => row.id));
+      return rows.map((row) => ({
+        ...toMembership(row),
+        roles: roles.filter((role) => role.membershipId === row.id).map(({ membershipId: _, ...role }) => role),
+        identity: {
+          id: row.identity_id,
+          name: row.name,
+          authMethods: authMethodsOf(row),
+        },
+      }));
     },
 
     async deleteMembership(projectId: string, identityId: string): Promise<Membership | undefined> {
@@ -90,16 +117,24 @@ export function createMembershipRepository(db: Executor) {
   }
 
   async function loadRoles(membershipId: string): Promise<MembershipRole[]> {
+    return (await loadRolesOf([membershipId])).map(({ membershipId: _, ...role }) => role);
+  }
+
+  /** The roles of several memberships, each membership's in position order. */
+  async function loadRolesOf(ids: string[]): Promise<(MembershipRole & { membershipId: string })[]> {
+    if (ids.length === 0) return [];
     const rows = await db
       .selectFrom("identity_project_membership_roles as r")
       .leftJoin("project_roles as pr", "pr.id", "r.custom_role_id")
       .selectAll("r")
       .select("pr.slug as custom_slug")
-      .where("r.membership_id", "=", membershipId)
+      .where("r.membership_id", "in", ids)
+      .orderBy("r.membership_id")
       .orderBy("r.position")
       .execute();
     return rows.map((row) => ({
       id: row.id,
+      membershipId: row.membership_id,
       role: row.role,
       customRoleId: row.custom_role_id,
       customRoleSlug: row.custom_slug,

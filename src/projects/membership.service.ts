@@ -8,7 +8,12 @@ import { customRoleRules, missingPermissions, type PermissionRule } from "../per
 import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
 import { BUILT_IN_PROJECT_ROLE_RULES, isBuiltInProjectRole } from "../permissions/built-in-roles.js";
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
-import { createMembershipRepository, type Membership, type NewMembershipRole } from "./membership.repository.js";
+import {
+  createMembershipRepository,
+  type Membership,
+  type MembershipWithIdentity,
+  type NewMembershipRole,
+} from "./membership.repository.js";
 import { createRoleRepository } from "./role.repository.js";
 import type { CreateMembershipBody, MembershipRoleInput } from "./role.schemas.js";
 
@@ -127,7 +132,28 @@ export function createMembershipService({ db, permissionService }: { db: Db; per
     return deleted;
   }
 
-  return { createIdentityMembership, updateIdentityMembership, deleteIdentityMembership };
+  /** The project's identity memberships with their roles. */
+  async function listIdentityMemberships(actor: Actor, projectId: string): Promise<MembershipWithIdentity[]> {
+    const permission = await permissionService.getProjectPermission(actor, projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Read, ProjectPermissionSub.Identity);
+    return createMembershipRepository(db).listWithIdentities(permission.projectId);
+  }
+
+  async function getIdentityMembership(actor: Actor, projectId: string, identityId: string): Promise<MembershipWithIdentity> {
+    const permission = await permissionService.getProjectPermission(actor, projectId);
+    permission.assertCan(ProjectPermissionIdentityActions.Read, ProjectPermissionSub.Identity);
+    const [membership] = isUuid(identityId) ? await createMembershipRepository(db).listWithIdentities(permission.projectId, identityId) : [];
+    if (!membership) throw membershipNotFound(identityId, permission.projectId);
+    return membership;
+  }
+
+  return {
+    createIdentityMembership,
+    updateIdentityMembership,
+    deleteIdentityMembership,
+    listIdentityMemberships,
+    getIdentityMembership,
+  };
 }
 
 export type MembershipService = ReturnType<typeof createMembershipService>;

@@ -1,10 +1,8 @@
-import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "../db/database.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 
-// Projects, their environments and folder trees. Uniqueness is the schema's job; its violations
-// become the contract's 400s here, once.
+// Projects. Uniqueness is the schema's job; its violations become the contract's 400s here, once.
 
 export type Project = {
   id: string;
@@ -17,29 +15,6 @@ export type Project = {
   pitVersionLimit: number;
   autoCapitalization: boolean;
   hasDeleteProtection: boolean;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-export type Environment = {
-  id: string;
-  projectId: string;
-  name: string;
-  slug: string;
-  position: number;
-  createdAt: Date;
-  updatedAt: Date;
-};
-
-export type Folder = {
-  id: string;
-  name: string;
-  envId: string;
-  parentId: string | null;
-  version: number;
-  isReserved: boolean;
-  description: string | null;
-  lastSecretModified: Date | null;
   createdAt: Date;
   updatedAt: Date;
 };
@@ -74,62 +49,14 @@ const toProject = (row: ProjectRow): Project => ({
   updatedAt: row.updated_at,
 });
 
-type EnvironmentRow = { id: string; project_id: string; name: string; slug: string; position: number; created_at: Date; updated_at: Date };
-
-const toEnvironment = (row: EnvironmentRow): Environment => ({
-  id: row.id,
-  projectId: row.project_id,
-  name: row.name,
-  slug: row.slug,
-  position: row.position,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-type FolderRow = {
-  id: string;
-  name: string;
-  env_id: string;
-  parent_id: string | null;
-  version: number;
-  is_reserved: boolean;
-  description: string | null;
-  last_secret_modified: Date | null;
-  created_at: Date;
-  updated_at: Date;
+export type ProjectPatch = {
+  name?: string;
+  description?: string;
+  slug?: string;
+  autoCapitalization?: boolean;
+  hasDeleteProtection?: boolean;
+  pitVersionLimit?: number;
 };
-
-const toFolder = (row: FolderRow): Folder => ({
-  id: row.id,
-  name: row.name,
-  envId: row.env_id,
-  parentId: row.parent_id,
-  version: row.version,
-  isReserved: row.is_reserved,
-  description: row.description,
-  lastSecretModified: row.last_secret_modified,
-  createdAt: row.created_at,
-  updatedAt: row.updated_at,
-});
-
-export const ROOT_FOLDER_NAME = "root";
-
-/**
- * The body of a recursive CTE named `walk` (id, env_id, depth): the environment's root folder, then
- * one child per segment as far as they exist. `projectId` is a value or an SQL expression.
- */
-export function folderWalkSql(projectId: unknown, environmentSlug: string, segments: string[]): RawBuilder<unknown> {
-  return sql`
-    SELECT f.id, f.env_id, 0 AS depth
-    FROM secret_folders f
-    JOIN project_environments e ON e.id = f.env_id
-    WHERE e.project_id = ${projectId} AND e.slug = ${environmentSlug} AND f.parent_id IS NULL
-    UNION ALL
-    SELECT c.id, c.env_id, w.depth + 1
-    FROM secret_folders c
-    JOIN walk w ON c.parent_id = w.id
-    WHERE w.depth < ${segments.length} AND c.name = (${JSON.stringify(segments)}::jsonb ->> w.depth)`;
-}
 
 export function createProjectRepository(db: Executor) {
   return {
@@ -180,114 +107,51 @@ export function createProjectRepository(db: Executor) {
       }
     },
 
-    async listEnvironments(projectId: string): Promise<Environment[]> {
-      const rows = await db.selectFrom("project_environments").selectAll().where("project_id", "=", projectId).orderBy("position").execute();
-      return rows.map(toEnvironment);
+
+    /** The projects of `orgId` that the identity is a member of, by name. */
+    async listForIdentity(identityId: string, orgId: string, type?: string): Promise<Project[]> {
+      let query = db
+        .selectFrom("projects as p")
+        .innerJoin("identity_project_memberships as m", "m.project_id", "p.id")
+        .selectAll("p")
+        .where("m.identity_id", "=", identityId)
+        .where("p.org_id", "=", orgId);
+      if (type) query = query.where("p.type", "=", type);
+      const rows = await query.orderBy("p.name").orderBy("p.created_at").execute();
+      return rows.map(toProject);
     },
 
-    async findEnvironment(projectId: string, slug: string): Promise<Environment | undefined> {
-      const row = await db
-        .selectFrom("project_environments")
-        .selectAll()
-        .where("project_id", "=", projectId)
-        .where("slug", "=", slug)
-        .executeTakeFirst();
-      return row ? toEnvironment(row) : undefined;
-    },
-
-    /**
-     * Inserts at `position` (shifting the ones at or after it; the position constraint is deferred)
-     * or after the last one. Call inside a transaction: the project row is locked first, so concurrent
-     * inserts into one project take their turn instead of computing the same position.
-     */
-    async insertEnvironment(input: { projectId: string; name: string; slug: string; position?: number }): Promise<Environment> {
-      await db.selectFrom("projects").select("id").where("id", "=", input.projectId).forUpdate().execute();
-      let position = input.position;
-      if (position === undefined) {
-        const last = await db
-          .selectFrom("project_environments")
-          .select((eb) => eb.fn.max("position").as("max"))
-          .where("project_id", "=", input.projectId)
+    /** Undefined when the project is gone. A slug taken in the organization is Infisical's 400. */
+    async update(projectId: string, patch: ProjectPatch): Promise<Project | undefined> {
+      try {
+        const row = await db
+          .updateTable("projects")
+          .set({
+            name: patch.name,
+            description: patch.description,
+            slug: patch.slug,
+            auto_capitalization: patch.autoCapitalization,
+            has_delete_protection: patch.hasDeleteProtection,
+            pit_version_limit: patch.pitVersionLimit,
+          })
+          .where("id", "=", projectId)
+          .returningAll()
           .executeTakeFirst();
-        position = Number(last?.max ?? 0) + 1;
-      } else {
-        await db
-          .updateTable("project_environments")
-          .set((eb) => ({ position: eb("position", "+", 1) }))
-          .where("project_id", "=", input.projectId)
-          .where("position", ">=", position)
-          .execute();
-      }
-      try {
-        const row = await db
-          .insertInto("project_environments")
-          .values({ project_id: input.projectId, name: input.name, slug: input.slug, position })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        await db.insertInto("secret_folders").values({ env_id: row.id, parent_id: null, name: ROOT_FOLDER_NAME }).execute();
-        return toEnvironment(row);
+        return row ? toProject(row) : undefined;
       } catch (err) {
-        if (isUniqueViolation(err, "project_environments_project_id_slug_unique")) {
-          throw new BadRequestError("Environment with slug already exists", { errorName: "CreateEnvironment" });
+        if (isUniqueViolation(err, "projects_org_id_slug_unique")) {
+          throw new BadRequestError(
+            `Failed to update project. A project with the slug "${patch.slug}" already exists in your organization. Please choose a different slug.`,
+          );
         }
         throw err;
       }
     },
 
-    /**
-     * Walks `segments` down from the environment's root in one statement. Returns the deepest folder
-     * reached and its depth; undefined when the environment does not exist.
-     */
-    async walkFolderPath(
-      projectId: string,
-      environmentSlug: string,
-      segments: string[],
-    ): Promise<{ folderId: string; envId: string; depth: number } | undefined> {
-      const { rows } = await sql<{ id: string; env_id: string; depth: number }>`/*prepared:walk_folder_path*/
-        WITH RECURSIVE walk AS (${folderWalkSql(projectId, environmentSlug, segments)})
-        SELECT id, env_id, depth FROM walk ORDER BY depth DESC LIMIT 1`.execute(db);
-      const row = rows[0];
-      return row ? { folderId: row.id, envId: row.env_id, depth: Number(row.depth) } : undefined;
-    },
-
-    /** Child `name` of `parentId`, created when missing (concurrent creators converge on one row). */
-    async ensureChildFolder(envId: string, parentId: string, name: string): Promise<string> {
-      await db
-        .insertInto("secret_folders")
-        .values({ env_id: envId, parent_id: parentId, name })
-        .onConflict((oc) => oc.columns(["parent_id", "name"]).doNothing())
-        .execute();
-      const row = await db
-        .selectFrom("secret_folders")
-        .select("id")
-        .where("parent_id", "=", parentId)
-        .where("name", "=", name)
-        .executeTakeFirstOrThrow();
-      return row.id;
-    },
-
-    async listChildFolders(parentId: string): Promise<Folder[]> {
-      const rows = await db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId).orderBy("name").execute();
-      return rows.map(toFolder);
-    },
-
-    async insertFolder(
-      input: { envId: string; parentId: string; name: string; description: string | null },
-      parentPath: string,
-    ): Promise<Folder> {
-      try {
-        const row = await db
-          .insertInto("secret_folders")
-          .values({ env_id: input.envId, parent_id: input.parentId, name: input.name, description: input.description })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toFolder(row);
-      } catch (err) {
-        if (isUniqueViolation(err, "secret_folders_parent_id_name_unique")) {
-          throw new BadRequestError(`Folder with name '${input.name}' already exists in path '${parentPath}'`);
-        }
-        throw err;
-      }
+    /** Deletes the project; environments, folders, dynamic secrets, roles, memberships and keys cascade. */
+    async delete(projectId: string): Promise<Project | undefined> {
+      const row = await db.deleteFrom("projects").where("id", "=", projectId).returningAll().executeTakeFirst();
+      return row ? toProject(row) : undefined;
     },
   };
 }

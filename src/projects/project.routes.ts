@@ -1,21 +1,34 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { FolderService } from "./folder.service.js";
+import { requestContextOf } from "../http/request-context.js";
 import {
-  CreateEnvironmentBodySchema,
-  CreateEnvironmentResponseSchema,
   CreateFolderBodySchema,
   CreateProjectBodySchema,
+  DeleteFolderBodySchema,
+  FolderIdOrNameParamsSchema,
+  FolderIdParamsSchema,
   FolderSchema,
   ListFoldersQuerySchema,
+  ListProjectsQuerySchema,
   ProjectIdParamsSchema,
   ProjectSchema,
+  SanitizedProjectSchema,
+  UpdateFolderBodySchema,
+  UpdateProjectBodySchema,
 } from "./project.schemas.js";
-import type { ProjectService } from "./project.service.js";
+import type { ProjectService, ProjectWithEnvironments } from "./project.service.js";
 
-// Project set-up routes (auth-and-permissions.md §C.1–C.3).
+// Projects and folders (auth-and-permissions.md §C.1, §C.3; get, list, update, delete at Infisical parity).
 
 const security = [{ bearerAuth: [] }];
+
+/** Infisical's project body: `_id` and the environments as {name, slug, id}. */
+const withEnvironments = (project: ProjectWithEnvironments) => ({
+  ...project,
+  _id: project.id,
+  environments: project.environments.map(({ name, slug, id }) => ({ name, slug, id })),
+});
 
 export function projectRoutes({
   projectService,
@@ -31,39 +44,65 @@ export function projectRoutes({
         config: { auth: true },
         schema: { tags: ["projects"], security, body: CreateProjectBodySchema, response: { 200: z.object({ project: ProjectSchema }) } },
       },
-      async (request) => {
-        const project = await projectService.createProject(request.actor, request.body);
-        return {
-          project: {
-            ...project,
-            _id: project.id,
-            environments: project.environments.map(({ name, slug, id }) => ({ name, slug, id })),
-          },
-        };
-      },
+      async (request) => ({ project: withEnvironments(await projectService.createProject(request.actor, request.body)) }),
     );
 
-    app.post(
-      "/api/v1/workspace/:projectId/environments",
+    app.get(
+      "/api/v1/workspace",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["projects"],
+          security,
+          querystring: ListProjectsQuerySchema,
+          response: { 200: z.object({ projects: z.array(ProjectSchema) }) },
+        },
+      },
+      async (request) => ({
+        projects: (await projectService.listProjects(request.actor, request.query.type)).map(withEnvironments),
+      }),
+    );
+
+    app.get(
+      "/api/v1/workspace/:projectId",
+      {
+        config: { auth: true },
+        schema: { tags: ["projects"], security, params: ProjectIdParamsSchema, response: { 200: z.object({ project: ProjectSchema }) } },
+      },
+      async (request) => ({ project: withEnvironments(await projectService.getProject(request.actor, request.params.projectId)) }),
+    );
+
+    app.patch(
+      "/api/v1/workspace/:projectId",
       {
         config: { auth: true },
         schema: {
           tags: ["projects"],
           security,
           params: ProjectIdParamsSchema,
-          body: CreateEnvironmentBodySchema,
-          response: { 200: CreateEnvironmentResponseSchema },
+          body: UpdateProjectBodySchema,
+          response: { 200: z.object({ project: SanitizedProjectSchema }) },
         },
       },
-      async (request) => {
-        const environment = await projectService.createEnvironment(request.actor, request.params.projectId, request.body);
-        return {
-          message: "Successfully created new environment",
-          projectId: environment.projectId,
-          workspace: environment.projectId,
-          environment,
-        };
+      async (request) => ({
+        project: await projectService.updateProject(request.actor, requestContextOf(request), request.params.projectId, request.body),
+      }),
+    );
+
+    app.delete(
+      "/api/v1/workspace/:projectId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["projects"],
+          security,
+          params: ProjectIdParamsSchema,
+          response: { 200: z.object({ project: SanitizedProjectSchema }) },
+        },
       },
+      async (request) => ({
+        project: await projectService.deleteProject(request.actor, requestContextOf(request), request.params.projectId),
+      }),
     );
 
     app.post(
@@ -99,6 +138,52 @@ export function projectRoutes({
           projectId: request.query.workspaceId,
           environment: request.query.environment,
           path: request.query.path ?? request.query.directory ?? "/",
+        }),
+      }),
+    );
+
+    app.patch(
+      "/api/v1/folders/:folderId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["folders"],
+          security,
+          params: FolderIdParamsSchema,
+          body: UpdateFolderBodySchema,
+          response: { 200: z.object({ folder: FolderSchema }) },
+        },
+      },
+      async (request) => ({
+        folder: await folderService.updateFolder(request.actor, requestContextOf(request), {
+          projectId: request.body.workspaceId,
+          environment: request.body.environment,
+          path: request.body.path ?? request.body.directory ?? "/",
+          idOrName: request.params.folderId,
+          name: request.body.name,
+          description: request.body.description,
+        }),
+      }),
+    );
+
+    app.delete(
+      "/api/v1/folders/:folderIdOrName",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["folders"],
+          security,
+          params: FolderIdOrNameParamsSchema,
+          body: DeleteFolderBodySchema,
+          response: { 200: z.object({ folder: FolderSchema }) },
+        },
+      },
+      async (request) => ({
+        folder: await folderService.deleteFolder(request.actor, requestContextOf(request), {
+          projectId: request.body.workspaceId,
+          environment: request.body.environment,
+          path: request.body.path ?? request.body.directory ?? "/",
+          idOrName: request.params.folderIdOrName,
         }),
       }),
     );

@@ -29,6 +29,29 @@ export const CreateProjectBodySchema = z.object({
 });
 export type CreateProjectBody = z.infer<typeof CreateProjectBodySchema>;
 
+const PROJECT_SLUG_V2_RE = /^[a-z0-9]+(?:[_-][a-z0-9]+)*$/;
+
+/** PATCH /api/v1/workspace/:projectId: absent fields are kept (Infisical's update rules and messages). */
+export const UpdateProjectBodySchema = z.object({
+  name: z.string().trim().min(1).max(64, { message: "Name must be 64 or fewer characters" }).optional(),
+  description: z.string().trim().max(1024, { message: "Description must be 1024 or fewer characters" }).optional(),
+  autoCapitalization: z.boolean().optional(),
+  hasDeleteProtection: z.boolean().optional(),
+  slug: z
+    .string()
+    .trim()
+    .max(64, { message: "Slug must be 64 characters or fewer" })
+    .refine((slug) => PROJECT_SLUG_V2_RE.test(slug), {
+      message:
+        "Project slug can only contain lowercase letters and numbers, with optional single hyphens (-) or underscores (_) between words. Cannot start or end with a hyphen or underscore.",
+    })
+    .optional(),
+  pitVersionLimit: z.number().int().min(1).max(100).optional(),
+});
+export type UpdateProjectBody = z.infer<typeof UpdateProjectBodySchema>;
+
+export const ListProjectsQuerySchema = z.object({ type: z.enum(PROJECT_TYPES).optional() });
+
 export const ProjectSchema = z.object({
   id: z.string(),
   _id: z.string(),
@@ -46,6 +69,9 @@ export const ProjectSchema = z.object({
   environments: z.array(z.object({ name: z.string(), slug: z.string(), id: z.string() })),
 });
 
+/** A project without its environments (update and delete answers). */
+export const SanitizedProjectSchema = ProjectSchema.omit({ _id: true, environments: true });
+
 export const ProjectIdParamsSchema = z.object({ projectId: z.string().trim() });
 
 export const MAX_ENVIRONMENT_POSITION = 1_000_000;
@@ -56,6 +82,15 @@ export const CreateEnvironmentBodySchema = z.object({
   // Bounded so that positions (integer column, shifted by one per insert) can never overflow.
   position: z.number().int().min(1).max(MAX_ENVIRONMENT_POSITION).optional(),
 });
+
+export const UpdateEnvironmentBodySchema = z.object({
+  slug: slugSchema({ max: 64 }).optional(),
+  name: z.string().trim().min(1).optional(),
+  position: z.number().int().min(1).max(MAX_ENVIRONMENT_POSITION).optional(),
+});
+
+export const EnvironmentParamsSchema = z.object({ projectId: z.string().trim(), id: z.string().trim() });
+export const EnvironmentIdParamsSchema = z.object({ projectId: z.string().trim(), envId: z.string().trim() });
 
 export const EnvironmentSchema = z.object({
   id: z.string(),
@@ -71,6 +106,12 @@ export const CreateEnvironmentResponseSchema = z.object({
   message: z.string(),
   projectId: z.string(),
   workspace: z.string(),
+  environment: EnvironmentSchema,
+});
+
+export const EnvironmentChangeResponseSchema = z.object({
+  message: z.string(),
+  projectId: z.string(),
   environment: EnvironmentSchema,
 });
 
@@ -91,6 +132,13 @@ export const CreateFolderBodySchema = z.object({
   description: z.string().nullish(),
 });
 export type CreateFolderBody = z.infer<typeof CreateFolderBodySchema>;
+
+/** PATCH /api/v1/folders/:folderId: the folder (id, or its name for old CLIs) under `path`. */
+export const UpdateFolderBodySchema = CreateFolderBodySchema;
+export const FolderIdParamsSchema = z.object({ folderId: z.string().trim() });
+
+export const DeleteFolderBodySchema = CreateFolderBodySchema.pick({ workspaceId: true, environment: true, path: true, directory: true });
+export const FolderIdOrNameParamsSchema = z.object({ folderIdOrName: z.string().trim() });
 
 export const ListFoldersQuerySchema = z.object({
   workspaceId: z.string().trim(),

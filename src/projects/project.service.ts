@@ -1,15 +1,20 @@
 import { randomInt } from "node:crypto";
+import { insertAuditLog } from "../audit/audit.repository.js";
+import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../auth/actor.js";
 import type { Db } from "../db/database.js";
+import type { RequestContext } from "../http/request-context.js";
 import { ForbiddenRequestError, NotFoundError } from "../lib/errors.js";
+import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionActions, OrgPermissionSubjects, ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import { assertProjectType, type PermissionService } from "../permissions/permission.service.js";
 import { createMembershipRepository } from "./membership.repository.js";
-import type { CreateProjectBody } from "./project.schemas.js";
-import { createProjectRepository, type Environment, type Project } from "./project.repository.js";
+import type { CreateProjectBody, UpdateProjectBody } from "./project.schemas.js";
+import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
+import { createProjectRepository, type Project } from "./project.repository.js";
 
-// Projects and environments (auth-and-permissions.md §C.1, §C.2), and the project lookup the
-// dynamic-secret routes start from (§B.1 step 1).
+// Projects (auth-and-permissions.md §C.1; get, list, update, delete at Infisical parity) and the
+// project lookup the dynamic-secret routes start from (§B.1 step 1).
 
 const DEFAULT_ENVIRONMENTS = [
   { name: "Development", slug: "dev" },
@@ -34,8 +39,24 @@ export function generateSlug(name: string, maxLength = 36): string {
 
 export type ProjectWithEnvironments = Project & { environments: Environment[] };
 
-export function createProjectService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
+export function createProjectService({
+  db,
+  permissionService,
+  auditLogRetentionDays,
+}: {
+  db: Db;
+  permissionService: PermissionService;
+  auditLogRetentionDays: number;
+}) {
   const projects = createProjectRepository(db);
+  const environments = createEnvironmentRepository(db);
+
+  /** By id; Infisical looks the project up before the caller's membership (404, then 403). */
+  async function findProject(projectId: string): Promise<Project> {
+    const project = isUuid(projectId) ? await projects.findById(projectId) : undefined;
+    if (!project) throw new NotFoundError(`Project with ID '${projectId}' not found`);
+    return project;
+  }
 
   /** The project with this slug in the actor's organization, else 404 (also for other orgs' projects). */
   async function getProjectBySlug(actor: Actor, slug: string): Promise<Project> {
@@ -62,7 +83,7 @@ export function createProjectService({ db, permissionService }: { db: Db; permis
       });
       const environments: Environment[] = [];
       if (body.shouldCreateDefaultEnvs) {
-        for (const env of DEFAULT_ENVIRONMENTS) environments.push(await repo.insertEnvironment({ projectId: project.id, ...env }));
+        for (const env of DEFAULT_ENVIRONMENTS) environments.push(await createEnvironmentRepository(trx).insertEnvironment({ projectId: project.id, ...env }));
       }
       // The creator becomes the project's admin (org admins get no implicit project access, §B.7).
       await createMembershipRepository(trx).insertMembership(project.id, actor.identityId, [
@@ -80,17 +101,60 @@ export function createProjectService({ db, permissionService }: { db: Db; permis
     });
   }
 
-  async function createEnvironment(
-    actor: Actor,
-    projectId: string,
-    input: { name: string; slug: string; position?: number },
-  ): Promise<Environment> {
-    const permission = await permissionService.getProjectPermission(actor, projectId);
-    permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.Environments);
-    return db.transaction().execute((trx) => createProjectRepository(trx).insertEnvironment({ projectId, ...input }));
+  /** Any member may read the project and its environments. */
+  async function getProject(actor: Actor, projectId: string): Promise<ProjectWithEnvironments> {
+    const project = await findProject(projectId);
+    await permissionService.getProjectPermission(actor, project.id);
+    return { ...project, environments: await environments.listEnvironments(project.id) };
   }
 
-  return { getProjectBySlug, assertProjectType, createProject, createEnvironment };
+  /** The projects of the actor's organization it is a member of. */
+  async function listProjects(actor: Actor, type?: string): Promise<ProjectWithEnvironments[]> {
+    const list = await projects.listForIdentity(actor.identityId, actor.orgId, type);
+    const envs = await environments.listEnvironmentsOf(list.map((p) => p.id));
+    return list.map((project) => ({ ...project, environments: envs.filter((env) => env.projectId === project.id) }));
+  }
+
+  async function updateProject(actor: Actor, ctx: RequestContext, projectId: string, body: UpdateProjectBody): Promise<Project> {
+    const project = await findProject(projectId);
+    const permission = await permissionService.getProjectPermission(actor, project.id);
+    permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.Settings);
+    return db.transaction().execute(async (trx) => {
+      const changed = Object.values(body).some((value) => value !== undefined);
+      const updated = changed ? await createProjectRepository(trx).update(project.id, body) : project;
+      if (!updated) throw new NotFoundError(`Project with ID '${projectId}' not found`);
+      await insertAuditLog(
+        trx,
+        { actor, ctx, orgId: actor.orgId, project: updated, event: { type: EventType.UpdateProject, metadata: body } },
+        auditLogRetentionDays,
+      );
+      return updated;
+    });
+  }
+
+  /**
+   * Deletes the project with its environments, folders, dynamic secrets, custom roles, memberships
+   * and data key (foreign keys cascade), unless its delete protection is on.
+   */
+  async function deleteProject(actor: Actor, ctx: RequestContext, projectId: string): Promise<Project> {
+    const project = await findProject(projectId);
+    const permission = await permissionService.getProjectPermission(actor, project.id);
+    permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.Workspace);
+    if (project.hasDeleteProtection) throw new ForbiddenRequestError("Project delete protection is enabled");
+    return db.transaction().execute(async (trx) => {
+      const deleted = await createProjectRepository(trx).delete(project.id);
+      // Deleted meanwhile by another request: the answer a later request would get.
+      if (!deleted) throw new NotFoundError(`Project with ID '${projectId}' not found`);
+      await insertAuditLog(
+        trx,
+        { actor, ctx, orgId: actor.orgId, project: deleted, event: { type: EventType.DeleteProject, metadata: { ...deleted } } },
+        auditLogRetentionDays,
+      );
+      return deleted;
+    });
+  }
+
+  return { getProjectBySlug, assertProjectType, createProject, getProject, listProjects, updateProject, deleteProject };
 }
 
 export type ProjectService = ReturnType<typeof createProjectService>;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
+import { requestContextOf } from "../http/request-context.js";
 import type { MembershipService } from "./membership.service.js";
 import { ProjectIdParamsSchema } from "./project.schemas.js";
 import { CreatePrivilegeBodySchema, PrivilegeSchema } from "./privilege.schemas.js";
@@ -10,9 +11,14 @@ import {
   CreateRoleV1BodySchema,
   MembershipParamsSchema,
   MembershipSchema,
+  MembershipWithIdentitySchema,
   ProjectSlugParamsSchema,
+  RoleIdParamsSchema,
   RoleSchema,
+  RoleSlugParamsSchema,
+  RoleSummarySchema,
   UpdateMembershipBodySchema,
+  UpdateRoleBodySchema,
 } from "./role.schemas.js";
 import type { RoleService } from "./role.service.js";
 
@@ -43,6 +49,88 @@ export function roleRoutes({
         },
       },
       async (request) => ({ role: await roleService.createRole(request.actor, request.params.projectId, request.body) }),
+    );
+
+    app.get(
+      "/api/v2/workspace/:projectId/roles",
+      {
+        config: { auth: true },
+        schema: { tags: ["roles"], security, params: ProjectIdParamsSchema, response: { 200: z.object({ roles: z.array(RoleSummarySchema) }) } },
+      },
+      async (request) => ({ roles: await roleService.listRoles(request.actor, request.params.projectId) }),
+    );
+
+    app.get(
+      "/api/v2/workspace/:projectId/roles/slug/:roleSlug",
+      {
+        config: { auth: true },
+        schema: { tags: ["roles"], security, params: RoleSlugParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
+      },
+      async (request) => ({
+        role: await roleService.getRoleBySlug(request.actor, request.params.projectId, request.params.roleSlug),
+      }),
+    );
+
+    app.patch(
+      "/api/v2/workspace/:projectId/roles/:roleId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["roles"],
+          security,
+          params: RoleIdParamsSchema,
+          body: UpdateRoleBodySchema,
+          response: { 200: z.object({ role: RoleSchema }) },
+        },
+      },
+      async (request) => {
+        const { projectId, roleId } = request.params;
+        return { role: await roleService.updateRole(request.actor, requestContextOf(request), projectId, roleId, request.body) };
+      },
+    );
+
+    app.delete(
+      "/api/v2/workspace/:projectId/roles/:roleId",
+      {
+        config: { auth: true },
+        schema: { tags: ["roles"], security, params: RoleIdParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
+      },
+      async (request) => {
+        const { projectId, roleId } = request.params;
+        return { role: await roleService.deleteRole(request.actor, requestContextOf(request), projectId, roleId) };
+      },
+    );
+
+    app.get(
+      "/api/v2/workspace/:projectId/identity-memberships",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["memberships"],
+          security,
+          params: ProjectIdParamsSchema,
+          response: { 200: z.object({ identityMemberships: z.array(MembershipWithIdentitySchema) }) },
+        },
+      },
+      async (request) => ({
+        identityMemberships: await membershipService.listIdentityMemberships(request.actor, request.params.projectId),
+      }),
+    );
+
+    app.get(
+      "/api/v2/workspace/:projectId/identity-memberships/:identityId",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["memberships"],
+          security,
+          params: MembershipParamsSchema,
+          response: { 200: z.object({ identityMembership: MembershipWithIdentitySchema }) },
+        },
+      },
+      async (request) => ({
+        identityMembership: await membershipService.getIdentityMembership(request.actor, request.params.projectId, request.params.identityId),
+      }),
     );
 
     app.post(

@@ -22,6 +22,18 @@ export const CreateRoleBodySchema = z.object({
 });
 export type CreateRoleBody = z.infer<typeof CreateRoleBodySchema>;
 
+/** PATCH /api/v2/workspace/:projectId/roles/:roleId: absent fields are kept. */
+export const UpdateRoleBodySchema = z.object({
+  slug: RoleSlugSchema.optional(),
+  name: z.string().trim().min(1).optional(),
+  description: z.string().trim().nullish(),
+  permissions: permissionRuleList(PermissionRuleV2Schema).optional(),
+});
+export type UpdateRoleBody = z.infer<typeof UpdateRoleBodySchema>;
+
+export const RoleIdParamsSchema = z.object({ projectId: z.string().trim(), roleId: z.string().trim() });
+export const RoleSlugParamsSchema = z.object({ projectId: z.string().trim(), roleSlug: z.string().trim() });
+
 /** v1 (legacy) roles: POST /api/v1/workspace/:projectSlug/roles. */
 export const CreateRoleV1BodySchema = CreateRoleBodySchema.extend({ permissions: permissionRuleList(PermissionRuleV1Schema) });
 export type CreateRoleV1Body = z.infer<typeof CreateRoleV1BodySchema>;
@@ -37,6 +49,9 @@ export const RoleSchema = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
 });
+
+/** The list omits each role's rules, as Infisical's does. */
+export const RoleSummarySchema = RoleSchema.omit({ permissions: true });
 
 export const MembershipParamsSchema = z.object({ projectId: z.string().trim(), identityId: z.string().trim() });
 
@@ -79,4 +94,8 @@ export const MembershipSchema = z.object({
       updatedAt: z.date(),
     }),
   ),
+});
+
+export const MembershipWithIdentitySchema = MembershipSchema.extend({
+  identity: z.object({ id: z.string(), name: z.string(), authMethods: z.array(z.string()) }),
 });
