@@ -18,6 +18,8 @@ import { identityRoutes } from "./identities/identity.routes.js";
 import { observeWithoutHooks, registerMetrics } from "./metrics/metrics.routes.js";
 import { environmentRoutes } from "./projects/environment.routes.js";
 import { projectRoutes } from "./projects/project.routes.js";
+import { membershipRoutes } from "./projects/membership.routes.js";
+import { privilegeRoutes } from "./projects/privilege.routes.js";
 import { roleRoutes } from "./projects/role.routes.js";
 import { statusRoutes } from "./status/status.routes.js";
 import { auditLogRoutes } from "./audit/audit-log.routes.js";
@@ -115,6 +117,8 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   await app.register(projectRoutes(container));
   await app.register(environmentRoutes(container));
   await app.register(roleRoutes(container));
+  await app.register(membershipRoutes(container));
+  await app.register(privilegeRoutes(container));
   await app.register(
     dynamicSecretRoutes({ service: container.dynamicSecretService, providerSchema: container.providers.providerSchema }),
   );

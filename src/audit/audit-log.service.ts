@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import type { Ability } from "../permissions/ability.js";
 import { OrgPermissionActions, OrgPermissionSubjects, ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";

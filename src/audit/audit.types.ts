@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 
 // Event types and their metadata (auth-and-permissions.md §D.2). One union, so a writer cannot

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { clientIp } from "../http/request-context.js";
-import type { Actor } from "./actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { AuthService } from "./auth.service.js";
 
 // Routes opt in with `config: { auth: true }` (never a URL-prefix exemption). The hook runs in

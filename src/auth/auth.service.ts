@@ -2,7 +2,7 @@ import type { Config } from "../config.js";
 import type { Executor } from "../db/database.js";
 import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
-import type { Actor } from "./actor.js";
+import type { Actor } from "../lib/actor.js";
 import { createIdentityRepository, type AccessToken } from "./identity.repository.js";
 import { IDENTITY_ACCESS_TOKEN_TYPE, signAccessToken, tokenSigningKey, verifyJwt } from "./token.js";
 import { isIpTrusted } from "./trusted-ips.js";

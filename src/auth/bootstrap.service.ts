@@ -1,7 +1,7 @@
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError } from "../lib/errors.js";
-import { generateSlug } from "../projects/project.service.js";
+import { generateSlug } from "../lib/slug.js";
 import { createBootstrapRepository } from "./bootstrap.repository.js";
 import { createIdentityRepository } from "./identity.repository.js";
 import { hashSecret, signAccessToken } from "./token.js";

@@ -8,7 +8,7 @@ import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedErro
 import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
-import type { Actor } from "./actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { TokenGrant } from "./auth.service.js";
 import { createIdentityRepository } from "./identity.repository.js";
 import { generateClientSecret, hashSecret, signAccessToken, verifySecret } from "./token.js";

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import type { z } from "zod";
+import { ErrorResponseSchemas } from "../http/error-schemas.js";
 import { requestContextOf } from "../http/request-context.js";
 import {
   createDynamicSecretBodySchema,
   DeleteDynamicSecretBodySchema,
   DynamicSecretEnvelopeSchema,
   DynamicSecretListSchema,
-  ErrorResponseSchemas,
   LocatorQuerySchema,
   LowercasedNameParamsSchema,
   NameParamsSchema,

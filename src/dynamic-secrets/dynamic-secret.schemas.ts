@@ -121,26 +121,6 @@ export const DynamicSecretListSchema = z.object({
   dynamicSecrets: z.array(DynamicSecretResponseSchema.omit({ inputs: true })),
 });
 
-// Error envelopes per status, keys in Infisical's order (details before error on 403).
-const envelope = <S extends number>(status: S) =>
-  z.object({ reqId: z.string(), statusCode: z.literal(status), message: z.string(), error: z.string() });
-
-export const ErrorResponseSchemas = {
-  400: envelope(400).extend({ details: z.unknown().optional() }),
-  401: envelope(401),
-  403: z.object({
-    reqId: z.string(),
-    statusCode: z.literal(403),
-    message: z.string(),
-    details: z.unknown().optional(),
-    error: z.string(),
-  }),
-  404: envelope(404),
-  412: envelope(412),
-  422: z.object({ reqId: z.string(), statusCode: z.literal(422), message: z.unknown().optional(), error: z.string() }),
-  500: envelope(500),
-};
-
 export function createDynamicSecretBodySchema(providerSchema: z.ZodType) {
   return z.object({
     projectSlug: text().min(1),

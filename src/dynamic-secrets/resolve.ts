@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
 import type { SubjectFields } from "../permissions/ability.js";

@@ -1,6 +1,6 @@
 import { insertAuditLog } from "../audit/audit.repository.js";
 import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import { createIdentityRepository, type Identity } from "../auth/identity.repository.js";
 import type { Db, Executor } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
-import { ErrorResponseSchemas } from "../dynamic-secrets/dynamic-secret.schemas.js";
+import { ErrorResponseSchemas } from "../http/error-schemas.js";
 import { requestContextOf } from "../http/request-context.js";
 import {
   CreateLeaseBodySchema,

@@ -1,6 +1,6 @@
 import { insertAuditLog } from "../audit/audit.repository.js";
 import { EventType, type AuditEvent } from "../audit/audit.types.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 import type { Db, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";

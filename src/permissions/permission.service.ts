@@ -1,4 +1,4 @@
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { Executor } from "../db/database.js";
 import { BadRequestError, ForbiddenRequestError, NotFoundError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";

@@ -1,5 +1,5 @@
 import ms from "ms";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import { createIdentityRepository } from "../auth/identity.repository.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
@@ -15,7 +15,7 @@ import {
   type NewMembershipRole,
 } from "./membership.repository.js";
 import { createRoleRepository } from "./role.repository.js";
-import type { CreateMembershipBody, MembershipRoleInput } from "./role.schemas.js";
+import type { CreateMembershipBody, MembershipRoleInput } from "./membership.schemas.js";
 
 // Identity project memberships (auth-and-permissions.md §C.6), checks in Infisical's order.
 

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import ms from "ms";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import { isForeignKeyViolation, isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";

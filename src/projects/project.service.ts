@@ -1,10 +1,10 @@
-import { randomInt } from "node:crypto";
 import { insertAuditLog } from "../audit/audit.repository.js";
 import { EventType } from "../audit/audit.types.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";
 import { ForbiddenRequestError, NotFoundError } from "../lib/errors.js";
+import { generateSlug } from "../lib/slug.js";
 import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionActions, OrgPermissionSubjects, ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import { assertProjectType, type PermissionService } from "../permissions/permission.service.js";
@@ -22,21 +22,6 @@ const DEFAULT_ENVIRONMENTS = [
   { name: "Staging", slug: "staging" },
   { name: "Production", slug: "prod" },
 ] as const;
-
-const SUFFIX_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
-
-/** Name → slug, plus a random suffix (the slug is unique per organization). */
-export function generateSlug(name: string, maxLength = 36): string {
-  let suffix = "";
-  for (let i = 0; i < 4; i += 1) suffix += SUFFIX_ALPHABET[randomInt(SUFFIX_ALPHABET.length)];
-  const base = name
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, "-")
-    .replace(/^-+|-+$/g, "")
-    .slice(0, maxLength - suffix.length - 1)
-    .replace(/-+$/g, "");
-  return base ? `${base}-${suffix}` : suffix;
-}
 
 export type ProjectWithEnvironments = Project & { environments: Environment[] };
 

@@ -8,7 +8,7 @@ import {
 } from "../permissions/permission.schemas.js";
 import { slugSchema } from "./project.schemas.js";
 
-// Custom project roles (auth-and-permissions.md §C.7) and identity memberships (§C.6).
+// Custom project roles: their slugs, rules and the v1/v2 request forms.
 
 const RoleSlugSchema = slugSchema({ max: 64 }).refine((slug) => !(RESERVED_PROJECT_ROLE_SLUGS as readonly string[]).includes(slug), {
   message: "Please choose a different slug, the slug you have entered is reserved",
@@ -52,50 +52,3 @@ export const RoleSchema = z.object({
 
 /** The list omits each role's rules, as Infisical's does. */
 export const RoleSummarySchema = RoleSchema.omit({ permissions: true });
-
-export const MembershipParamsSchema = z.object({ projectId: z.string().trim(), identityId: z.string().trim() });
-
-const MembershipRoleInputSchema = z.object({
-  role: z.string().trim().min(1),
-  isTemporary: z.boolean().default(false),
-  temporaryMode: z.literal("relative").optional(),
-  temporaryRange: z.string().trim().min(1).optional(),
-  temporaryAccessStartTime: z.iso.datetime().optional(),
-});
-export type MembershipRoleInput = z.infer<typeof MembershipRoleInputSchema>;
-
-export const CreateMembershipBodySchema = z.object({
-  roles: z.array(MembershipRoleInputSchema).min(1).optional(),
-  /** Legacy single-role form. */
-  role: z.string().trim().min(1).optional(),
-});
-export type CreateMembershipBody = z.infer<typeof CreateMembershipBodySchema>;
-
-export const UpdateMembershipBodySchema = z.object({ roles: z.array(MembershipRoleInputSchema).min(1) });
-
-export const MembershipSchema = z.object({
-  id: z.string(),
-  identityId: z.string(),
-  projectId: z.string(),
-  createdAt: z.date(),
-  updatedAt: z.date(),
-  roles: z.array(
-    z.object({
-      id: z.string(),
-      role: z.string(),
-      customRoleId: z.string().nullable(),
-      customRoleSlug: z.string().nullable(),
-      isTemporary: z.boolean(),
-      temporaryMode: z.string().nullable(),
-      temporaryRange: z.string().nullable(),
-      temporaryAccessStartTime: z.date().nullable(),
-      temporaryAccessEndTime: z.date().nullable(),
-      createdAt: z.date(),
-      updatedAt: z.date(),
-    }),
-  ),
-});
-
-export const MembershipWithIdentitySchema = MembershipSchema.extend({
-  identity: z.object({ id: z.string(), name: z.string(), authMethods: z.array(z.string()) }),
-});

@@ -1,6 +1,6 @@
 import { projectAuditWriter } from "../audit/audit.repository.js";
 import { EventType } from "../audit/audit.types.js";
-import type { Actor } from "../auth/actor.js";
+import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";

@@ -1,6 +1,6 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import type { Actor } from "../../../src/auth/actor.js";
+import type { Actor } from "../../../src/lib/actor.js";
 import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
 import { ProjectPermissionDynamicSecretActions as DS, ProjectPermissionSub } from "../../../src/permissions/actions.js";

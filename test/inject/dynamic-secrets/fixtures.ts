@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
-import type { Actor } from "../../../src/auth/actor.js";
+import type { Actor } from "../../../src/lib/actor.js";
 import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
 import type { Config } from "../../../src/config.js";

@@ -1,0 +1,26 @@
+import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
+import { z } from "zod";
+import { CreatePrivilegeBodySchema, PrivilegeSchema } from "./privilege.schemas.js";
+import type { PrivilegeService } from "./privilege.service.js";
+
+// Additional privileges: extra permission rules granted to one identity in one project.
+
+const security = [{ bearerAuth: [] }];
+
+export function privilegeRoutes({ privilegeService }: { privilegeService: PrivilegeService }): FastifyPluginAsyncZod {
+  return async (app) => {
+    app.post(
+      "/api/v2/identity-project-additional-privilege",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["roles"],
+          security,
+          body: CreatePrivilegeBodySchema,
+          response: { 200: z.object({ privilege: PrivilegeSchema }) },
+        },
+      },
+      async (request) => ({ privilege: await privilegeService.createPrivilege(request.actor, request.body) }),
+    );
+  };
+}
