@@ -6,7 +6,7 @@ import type { Db, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
 import { secretAuditIds } from "../dynamic-secrets/dynamic-secret.service.js";
 import type { DynamicSecret, Locator } from "../dynamic-secrets/dynamic-secret.types.js";
-import { randomString } from "../dynamic-secrets/providers/statements.js";
+import { randomString } from "../lib/random.js";
 import { createDynamicSecretResolver, type ResolverDeps } from "../dynamic-secrets/resolve.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
 import { ttlToMs } from "../lib/ttl.js";

@@ -1,7 +1,7 @@
 import type { ProjectCipher } from "../kms/kms.service.js";
 import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
 import type { ProviderContext, ProviderRegistry } from "../dynamic-secrets/providers/index.js";
-import { errorMessage, redactWords } from "../dynamic-secrets/providers/connection-error.js";
+import { errorMessage, redactWords } from "../dynamic-secrets/transport/connection-error.js";
 import type { Lease } from "./lease.types.js";
 
 // Talking to the target about one lease: decrypt the secret's current inputs (D30: revoke and

@@ -1,5 +1,6 @@
 import { BadRequestError } from "../lib/errors.js";
-import { randomString, renderTemplate } from "../dynamic-secrets/providers/statements.js";
+import { randomString } from "../lib/random.js";
+import { renderTemplate } from "../dynamic-secrets/templates/render.js";
 
 // Lease usernames (leases.md §6): 32 random alphanumerics, or the secret's usernameTemplate
 // rendered (HTML-escaped, as Infisical) with randomUsername, unixTimestamp, identity.name and

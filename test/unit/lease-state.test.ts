@@ -9,7 +9,8 @@ import {
   retryDelayMs,
   staleCreatingAfterMs,
 } from "../../src/leases/lease.state.js";
-import { generatePassword, renderStatements, SAFE_SYMBOLS } from "../../src/dynamic-secrets/providers/statements.js";
+import { generatePassword, SAFE_SYMBOLS } from "../../src/lib/random.js";
+import { renderStatements } from "../../src/dynamic-secrets/templates/render.js";
 import { leaseUsername, toSafeUsername, UNSAFE_USERNAME } from "../../src/leases/username.js";
 
 const now = new Date("2026-12-01T08:00:00Z");

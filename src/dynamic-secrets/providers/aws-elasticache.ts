@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { awsQuery } from "./aws-sigv4.js";
-import { connectionFailed } from "./connection-error.js";
+import { awsQuery } from "../transport/aws-sigv4.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { required, trimmed } from "./fields.js";
 import { defineProvider } from "./provider.js";
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { required, trimmed } from "./fields.js";
-import { awsQuery } from "./aws-sigv4.js";
+import { awsQuery } from "../transport/aws-sigv4.js";
 import { defineProvider } from "./provider.js";
 
 const CommonFields = {

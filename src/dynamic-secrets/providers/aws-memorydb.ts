@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { awsJson } from "./aws-sigv4.js";
-import { connectionFailed } from "./connection-error.js";
+import { awsJson } from "../transport/aws-sigv4.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { trimmed } from "./fields.js";
 import { defineProvider } from "./provider.js";
 

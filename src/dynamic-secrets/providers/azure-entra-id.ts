@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { required } from "./fields.js";
-import { httpRequest, HttpStatusError, jsonOf } from "./http-request.js";
+import { httpRequest, HttpStatusError, jsonOf } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 export const AzureEntraIdInputsSchema = z.object({

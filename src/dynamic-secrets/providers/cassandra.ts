@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { port, StatementFields, TlsFields, trimmed } from "./fields.js";
-import { verifyHost } from "./host-check.js";
+import { verifyHost } from "../transport/host-check.js";
 import { defineProvider } from "./provider.js";
-import { assertPort, tcpProbe } from "./tcp-probe.js";
-import { validateStatements } from "./template-check.js";
+import { assertPort, tcpProbe } from "../transport/tcp-probe.js";
+import { validateStatements } from "../templates/check.js";
 
 // No Cassandra driver is shipped: every contact point is host-checked, and the test passes when
 // one of them accepts a TCP/TLS connection.

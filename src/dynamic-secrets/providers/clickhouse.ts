@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { GatewayFields, PasswordRequirementsSchema, port, StatementFields, trimmed } from "./fields.js";
-import { verifyHost } from "./host-check.js";
-import { httpRequest } from "./http-request.js";
+import { verifyHost } from "../transport/host-check.js";
+import { httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
-import { validateStatements } from "./template-check.js";
+import { validateStatements } from "../templates/check.js";
 
 export const ClickhouseInputsSchema = z.object({
   host: trimmed(),

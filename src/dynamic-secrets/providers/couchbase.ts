@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
-import { verifyUrlHost } from "./host-check.js";
-import { httpRequest } from "./http-request.js";
+import { connectionFailed } from "../transport/connection-error.js";
+import { verifyUrlHost } from "../transport/host-check.js";
+import { httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 const FORBIDDEN_SYMBOLS = ["<", ">", ";", ".", "*", "&", "|", "£"];

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { port, required, trimmed, TlsFields } from "./fields.js";
-import { verifyUrlHost } from "./host-check.js";
-import { basicAuth, httpRequest } from "./http-request.js";
+import { verifyUrlHost } from "../transport/host-check.js";
+import { basicAuth, httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 export const ElasticSearchInputsSchema = z.object({

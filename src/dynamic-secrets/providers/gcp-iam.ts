@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { BadRequestError } from "../../lib/errors.js";
-import { CONNECT_FAILED_PREFIX } from "./connection-error.js";
+import { CONNECT_FAILED_PREFIX } from "../transport/connection-error.js";
 import { defineProvider } from "./provider.js";
 
 export const GcpIamInputsSchema = z.object({

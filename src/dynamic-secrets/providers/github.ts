@@ -1,7 +1,7 @@
 import { createPrivateKey, createSign } from "node:crypto";
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
-import { httpRequest } from "./http-request.js";
+import { connectionFailed } from "../transport/connection-error.js";
+import { httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 const PEM_PRIVATE_KEY =

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { GatewayFields } from "./fields.js";
-import { verifyUrlHost } from "./host-check.js";
-import { httpRequest } from "./http-request.js";
+import { verifyUrlHost } from "../transport/host-check.js";
+import { httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 const requiredField = (label: string) => z.string().trim().min(1, `${label} is required`);

@@ -31,7 +31,7 @@ import { totpProvider } from "./totp.js";
 import { verticaProvider } from "./vertica.js";
 
 export type { DynamicSecretProvider, ProviderContext } from "./provider.js";
-export { providerContextFrom } from "./provider.js";
+export { providerContextFrom } from "../transport/context.js";
 export { createProviderRegistry, type ProviderRegistry } from "./registry.js";
 
 /** Every built-in provider. A new provider is one file plus one line here. */

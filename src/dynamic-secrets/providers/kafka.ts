@@ -1,9 +1,9 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { port } from "./fields.js";
-import { verifyHost } from "./host-check.js";
+import { verifyHost } from "../transport/host-check.js";
 import { defineProvider } from "./provider.js";
-import { assertPort, tcpProbe } from "./tcp-probe.js";
+import { assertPort, tcpProbe } from "../transport/tcp-probe.js";
 
 // No Kafka client is shipped: every broker is host-checked, and the test passes when one of them
 // accepts a TCP (or TLS, with sslEnabled) connection. The SCRAM/authorizer checks of Infisical

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
-import { verifyUrlTarget } from "./host-check.js";
-import { httpRequest } from "./http-request.js";
+import { connectionFailed } from "../transport/connection-error.js";
+import { verifyUrlTarget } from "../transport/host-check.js";
+import { httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 const HTTP_URL = /^https?:\/\/.+/;

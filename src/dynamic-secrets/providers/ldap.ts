@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { required } from "./fields.js";
-import { verifyHost } from "./host-check.js";
-import { ldapSimpleBind, parseLdapUrl } from "./ldap-bind.js";
+import { verifyHost } from "../transport/host-check.js";
+import { ldapSimpleBind, parseLdapUrl } from "../transport/ldap-bind.js";
 import { defineProvider } from "./provider.js";
 
 const ConnectionFields = {

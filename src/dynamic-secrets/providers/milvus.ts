@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { BadRequestError } from "../../lib/errors.js";
-import { errorMessage, redactWords } from "./connection-error.js";
+import { errorMessage, redactWords } from "../transport/connection-error.js";
 import { GatewayFields } from "./fields.js";
-import { verifyHost, verifyUrlTarget } from "./host-check.js";
-import { httpRequest, jsonOf } from "./http-request.js";
+import { verifyHost, verifyUrlTarget } from "../transport/host-check.js";
+import { httpRequest, jsonOf } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 export const MilvusInputsSchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed } from "../transport/connection-error.js";
 import { required } from "./fields.js";
-import { digestRequest } from "./http-digest.js";
+import { digestRequest } from "../transport/http-digest.js";
 import { defineProvider } from "./provider.js";
 
 export const MongoDbAtlasInputsSchema = z.object({

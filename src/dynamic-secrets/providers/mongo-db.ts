@@ -1,9 +1,9 @@
 import { resolveSrv } from "node:dns/promises";
 import { z } from "zod";
-import { connectionFailed, withTimeout } from "./connection-error.js";
-import { verifyHost } from "./host-check.js";
+import { connectionFailed, withTimeout } from "../transport/connection-error.js";
+import { verifyHost } from "../transport/host-check.js";
 import { defineProvider } from "./provider.js";
-import { assertPort, tcpProbe } from "./tcp-probe.js";
+import { assertPort, tcpProbe } from "../transport/tcp-probe.js";
 
 // No MongoDB driver is shipped: the connection test resolves the target (SRV record when no port
 // is given, as `mongodb+srv://` does) and checks the server accepts a TCP/TLS connection.

@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { BadRequestError } from "../../lib/errors.js";
-import { connectionFailed } from "./connection-error.js";
-import { verifyUrlHost } from "./host-check.js";
-import { basicAuth, httpRequest, jsonOf } from "./http-request.js";
+import { connectionFailed } from "../transport/connection-error.js";
+import { verifyUrlHost } from "../transport/host-check.js";
+import { basicAuth, httpRequest, jsonOf } from "../transport/http-request.js";
 import { defineProvider, type ProviderContext } from "./provider.js";
 
 // OAuth 2.0 client-credentials: the connection test requests a token and revokes it again.

@@ -1,19 +1,11 @@
 import type { z } from "zod";
+import type { ProviderContext } from "../transport/context.js";
+
+export type { ProviderContext };
 
 // The provider contract. One file per provider (named by its wire type) exports one
 // defineProvider({...}); registry.ts derives the create-body union, the lookup and the
 // redaction rules from the list in index.ts.
-
-export type ProviderContext = {
-  /** D19: host (SSRF) checks are skipped only in development/test. */
-  nodeEnv: "production" | "development" | "test";
-  /** D19: DYNAMIC_SECRET_ALLOW_INTERNAL_IP / ALLOW_INTERNAL_IP_CONNECTIONS. */
-  allowInternalIp: boolean;
-  /** Our own database host(s): never a target, even with allowInternalIp (spec §3.1 step 8). */
-  forbiddenHosts: string[];
-  /** Upper bound for one connection test (config.providerConnectionTimeoutMs, default 10 s). */
-  connectionTimeoutMs: number;
-};
 
 export type DynamicSecretProvider<S extends z.ZodType = z.ZodType> = {
   /** Wire type, e.g. "sql-database"; also the file name. */
@@ -74,20 +66,4 @@ export type LeaseRenewRequest<I> = { inputs: I; entityId: string; expireAt: Date
 
 export function defineProvider<S extends z.ZodType>(p: DynamicSecretProvider<S>): DynamicSecretProvider<S> {
   return p;
-}
-
-/** The context the service passes to validateConnection, built from the app config. */
-export function providerContextFrom(config: {
-  nodeEnv: ProviderContext["nodeEnv"];
-  allowInternalIp: boolean;
-  providerConnectionTimeoutMs: number;
-  /** Host of our own database (container.dbHost); absent for the embedded database. */
-  dbHost?: string;
-}): ProviderContext {
-  return {
-    nodeEnv: config.nodeEnv,
-    allowInternalIp: config.allowInternalIp,
-    forbiddenHosts: config.dbHost ? [config.dbHost] : [],
-    connectionTimeoutMs: config.providerConnectionTimeoutMs,
-  };
 }

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
+import { connectionFailed, leaseFailed } from "../transport/connection-error.js";
 import { port, required, TlsFields } from "./fields.js";
-import { verifyUrlHost } from "./host-check.js";
-import { basicAuth, httpRequest } from "./http-request.js";
+import { verifyUrlHost } from "../transport/host-check.js";
+import { basicAuth, httpRequest } from "../transport/http-request.js";
 import { defineProvider, type ProviderContext } from "./provider.js";
-import { generateLongPassword, leaseFailed } from "./statements.js";
+import { generateLongPassword } from "../../lib/random.js";
 
 export const RabbitMqInputsSchema = z.object({
   /** Management API base, with its scheme: `http://…` or `https://…`. */

@@ -1,12 +1,13 @@
 import { Redis } from "ioredis";
 import { z } from "zod";
 import { SqlConnectionFields, StatementFields, TlsFields, withHostIp } from "./fields.js";
-import { connectionFailed, errorMessage, withTimeout } from "./connection-error.js";
-import { verifyHost } from "./host-check.js";
+import { connectionFailed, errorMessage, withTimeout, leaseFailed } from "../transport/connection-error.js";
+import { verifyHost } from "../transport/host-check.js";
 import { defineProvider, type ProviderContext } from "./provider.js";
-import { generateLongPassword, leaseFailed, renderStatements } from "./statements.js";
-import { assertPort } from "./tcp-probe.js";
-import { validateStatements } from "./template-check.js";
+import { generateLongPassword } from "../../lib/random.js";
+import { renderStatements } from "../templates/render.js";
+import { assertPort } from "../transport/tcp-probe.js";
+import { validateStatements } from "../templates/check.js";
 
 export const RedisInputsSchema = z
   .object({

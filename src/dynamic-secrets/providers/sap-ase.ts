@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { SqlConnectionFields, trimmed, withHostIp } from "./fields.js";
 import { defineProvider } from "./provider.js";
-import { testReachable } from "./tcp-probe.js";
-import { validateStatements } from "./template-check.js";
+import { testReachable } from "../transport/tcp-probe.js";
+import { validateStatements } from "../templates/check.js";
 
 export const SapAseInputsSchema = z
   .object({

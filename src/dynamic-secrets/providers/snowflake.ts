@@ -1,9 +1,9 @@
 import { z } from "zod";
 import { BadRequestError } from "../../lib/errors.js";
 import { required, trimmed } from "./fields.js";
-import { verifyHost } from "./host-check.js";
+import { verifyHost } from "../transport/host-check.js";
 import { defineProvider } from "./provider.js";
-import { tcpProbe } from "./tcp-probe.js";
+import { tcpProbe } from "../transport/tcp-probe.js";
 
 // No Snowflake driver is shipped: the test checks the account's endpoint accepts a TLS connection
 // within the timeout. Infisical answers any failure with the one message below.

@@ -2,12 +2,13 @@ import mysql from "mysql2/promise";
 import pg from "pg";
 import { z } from "zod";
 import { GatewayFields, PasswordRequirementsSchema, SqlConnectionFields, StatementFields, withHostIp } from "./fields.js";
-import { connectionFailed, withTimeout } from "./connection-error.js";
-import { verifyHost } from "./host-check.js";
+import { connectionFailed, withTimeout, leaseFailed } from "../transport/connection-error.js";
+import { verifyHost } from "../transport/host-check.js";
 import { defineProvider, type ProviderContext } from "./provider.js";
-import { generatePassword, leaseFailed, renderStatements } from "./statements.js";
-import { assertPort, tcpProbe } from "./tcp-probe.js";
-import { validateStatements } from "./template-check.js";
+import { generatePassword } from "../../lib/random.js";
+import { renderStatements } from "../templates/render.js";
+import { assertPort, tcpProbe } from "../transport/tcp-probe.js";
+import { validateStatements } from "../templates/check.js";
 import { BadRequestError } from "../../lib/errors.js";
 
 export const SQL_CLIENTS = ["postgres", "mysql2", "oracledb", "mssql", "sap-ase", "vertica"] as const;

@@ -1,6 +1,6 @@
 import { z } from "zod";
-import { connectionFailed } from "./connection-error.js";
-import { httpRequest } from "./http-request.js";
+import { connectionFailed } from "../transport/connection-error.js";
+import { httpRequest } from "../transport/http-request.js";
 import { defineProvider } from "./provider.js";
 
 const AuthSchema = z.discriminatedUnion("method", [

@@ -2,7 +2,7 @@ import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { Redis } from "ioredis";
-import { basicAuth, httpRequest } from "../../../src/dynamic-secrets/providers/http-request.js";
+import { basicAuth, httpRequest } from "../../../src/dynamic-secrets/transport/http-request.js";
 
 // The real targets of the lease tests (loopback): PostgreSQL 5432 (trust on 127.0.0.1, so a
 // login alone proves nothing about the password: the SCRAM verifier is checked too), MariaDB 3306

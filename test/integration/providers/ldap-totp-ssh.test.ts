@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { encodeBindRequest } from "../../../src/dynamic-secrets/providers/ldap-bind.js";
+import { encodeBindRequest } from "../../../src/dynamic-secrets/transport/ldap-bind.js";
 import { closedPort } from "../../support/fake-http.js";
 import { connect, failureMessage, startTcpServer } from "./context.js";
 

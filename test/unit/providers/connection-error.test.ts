@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { connectionFailed, redactWords, withTimeout } from "../../../src/dynamic-secrets/providers/connection-error.js";
+import { connectionFailed, redactWords, withTimeout } from "../../../src/dynamic-secrets/transport/connection-error.js";
 import { BadRequestError } from "../../../src/lib/errors.js";
 
 describe("redactWords (§4)", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { isPrivateIp, verifyHost, verifyUrlHost, verifyUrlTarget } from "../../../src/dynamic-secrets/providers/host-check.js";
+import { isPrivateIp, verifyHost, verifyUrlHost, verifyUrlTarget } from "../../../src/dynamic-secrets/transport/host-check.js";
 import type { ProviderContext } from "../../../src/dynamic-secrets/providers/provider.js";
 import { BadRequestError } from "../../../src/lib/errors.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "vitest";
-import { signAwsRequest } from "../../../src/dynamic-secrets/providers/aws-sigv4.js";
-import { digestAuthorization } from "../../../src/dynamic-secrets/providers/http-digest.js";
-import { decodeBindResponse, encodeBindRequest } from "../../../src/dynamic-secrets/providers/ldap-bind.js";
+import { signAwsRequest } from "../../../src/dynamic-secrets/transport/aws-sigv4.js";
+import { digestAuthorization } from "../../../src/dynamic-secrets/transport/http-digest.js";
+import { decodeBindResponse, encodeBindRequest } from "../../../src/dynamic-secrets/transport/ldap-bind.js";
 
 describe("AWS Signature V4", () => {
   test("matches AWS's documented IAM ListUsers example", () => {

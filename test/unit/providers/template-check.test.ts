@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { validateStatementTemplate } from "../../../src/dynamic-secrets/providers/template-check.js";
+import { validateStatementTemplate } from "../../../src/dynamic-secrets/templates/check.js";
 
 const SQL_CREATION = ["username", "password", "expiration", "database"];
 

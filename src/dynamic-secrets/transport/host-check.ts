@@ -1,7 +1,7 @@
 import { lookup } from "node:dns/promises";
 import net from "node:net";
 import { BadRequestError } from "../../lib/errors.js";
-import type { ProviderContext } from "./provider.js";
+import type { ProviderContext } from "./context.js";
 
 // Host (SSRF) checks shared by every network provider (spec §3, decision D19).
 

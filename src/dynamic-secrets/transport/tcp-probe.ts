@@ -2,7 +2,7 @@ import net from "node:net";
 import tls from "node:tls";
 import { connectionFailed, ConnectionTimeoutError } from "./connection-error.js";
 import { verifyHost } from "./host-check.js";
-import type { ProviderContext } from "./provider.js";
+import type { ProviderContext } from "./context.js";
 
 // The honest connection check for providers whose client we do not ship: open a TCP (or TLS)
 // connection to the target within the timeout and close it. It proves reachability only.

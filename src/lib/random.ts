@@ -1,11 +1,6 @@
 import { randomInt } from "node:crypto";
-import Handlebars from "handlebars";
-import { BadRequestError } from "../../lib/errors.js";
-import { errorMessage, redactWords } from "./connection-error.js";
 
-// The one place templates are rendered (statements of leases.md §5.1–5.2, username templates §6):
-// an isolated Handlebars instance with the helpers the save-time check accepts, so whatever passes
-// validation also renders (D11). Unknown variables render empty, as in Handlebars.
+// Random strings and passwords, always from a CSPRNG.
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -14,33 +9,6 @@ export function randomString(length: number, charset = ALNUM): string {
   let out = "";
   for (let i = 0; i < length; i += 1) out += charset[randomInt(charset.length)];
   return out;
-}
-
-const engine = Handlebars.create();
-engine.registerHelper("random", (n: unknown) => (typeof n === "number" && Number.isInteger(n) && n >= 1 && n <= 100 ? randomString(n) : ""));
-engine.registerHelper("truncate", (text: unknown, n: unknown) => {
-  const s = String(text ?? "");
-  return typeof n === "number" && n > 0 ? s.slice(0, n) : s;
-});
-// A literal replacement, not a regular expression: a template author must not be able to hold the
-// event loop with a catastrophic pattern (Infisical uses RE2; see README).
-engine.registerHelper("replace", (text: unknown, pattern: unknown, replacement: unknown) =>
-  typeof pattern === "string" && pattern !== "" ? String(text ?? "").split(pattern).join(String(replacement ?? "")) : String(text ?? ""),
-);
-engine.registerHelper("uppercase", (text: unknown) => String(text ?? "").toUpperCase());
-engine.registerHelper("lowercase", (text: unknown) => String(text ?? "").toLowerCase());
-
-/** Renders a template; `escape` applies Handlebars' HTML escaping (revoke/renew statements, usernames). */
-export function renderTemplate(template: string, context: Record<string, unknown>, options: { escape: boolean }): string {
-  return engine.compile(template, { noEscape: !options.escape, strict: false })(context);
-}
-
-/** A rendered statement list split on `;`, blank fragments dropped. */
-export function renderStatements(template: string, context: Record<string, unknown>, options: { escape: boolean }): string[] {
-  return renderTemplate(template, context, options)
-    .split(";")
-    .map((s) => s.trim())
-    .filter((s) => s !== "");
 }
 
 // Passwords (leases.md §5.1, D33): only characters that need no quoting inside a SQL string
@@ -88,9 +56,3 @@ export function generatePassword(req: PasswordRequirements = DEFAULT_PASSWORD_RE
 
 /** Redis, RabbitMQ (leases.md §5.2–5.3): 64 characters of [A-Za-z0-9-_.~!*]. */
 export const generateLongPassword = () => randomString(64, LOWER + UPPER + DIGITS + SAFE_SYMBOLS);
-
-/** A provider's lease failure (leases.md §5): 400 `Failed to <action> lease from provider: …`, credentials redacted. */
-export function leaseFailed(action: "create" | "revoke" | "renew", err: unknown, tokens: readonly (string | undefined)[]): BadRequestError {
-  if (err instanceof BadRequestError) return err;
-  return new BadRequestError(`Failed to ${action} lease from provider: ${redactWords(errorMessage(err), tokens)}`);
-}

@@ -59,3 +59,9 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout?: (
     clearTimeout(timer);
   }
 }
+
+/** A provider's lease failure (leases.md §5): 400 `Failed to <action> lease from provider: …`, credentials redacted. */
+export function leaseFailed(action: "create" | "revoke" | "renew", err: unknown, tokens: readonly (string | undefined)[]): BadRequestError {
+  if (err instanceof BadRequestError) return err;
+  return new BadRequestError(`Failed to ${action} lease from provider: ${redactWords(errorMessage(err), tokens)}`);
+}
