@@ -14,7 +14,7 @@ import type {
   UsersTable,
 } from "./tables/identity.table.js";
 import type { ProjectDataKeysTable } from "./tables/kms-key.table.js";
-import type { DynamicSecretLeasesTable } from "./tables/lease.table.js";
+import type { DynamicSecretLeasesTable, PendingDeletionsTable } from "./tables/lease.table.js";
 import type { ProjectEnvironmentsTable, ProjectsTable, SecretFoldersTable } from "./tables/project.table.js";
 import type {
   IdentityProjectMembershipRolesTable,
@@ -44,6 +44,7 @@ export type Database = {
   resource_metadata: ResourceMetadataTable;
   audit_logs: AuditLogsTable;
   dynamic_secret_leases: DynamicSecretLeasesTable;
+  pending_deletions: PendingDeletionsTable;
 };
 
 export type Db = Kysely<Database>;

@@ -5,6 +5,7 @@ import * as repo from "./lease.repository.js";
 import { afterFailedRevocation, failureDetails, isCreating } from "./lease.state.js";
 import type { LeaseQueue } from "./lease.service.js";
 import type { TargetClient } from "./revocation.js";
+import { finishPendingDeletions } from "./container-deletion.js";
 
 // The expiration manager (D25–D27, D29): what the job queue and the sweep ask for. Every step
 // locks the row it acts on and re-checks it, so running a step twice, or on two replicas at once,
@@ -99,7 +100,10 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
     });
   }
 
-  /** Everything due now: expired and retry-due leases, stale `creating` rows, secrets being deleted. */
+  /**
+   * Everything due now: expired and retry-due leases, stale `creating` rows, secrets being deleted,
+   * then the projects, environments and folders waiting for those (D29).
+   */
   async function sweep(limit = 500): Promise<SweepResult> {
     const result: SweepResult = { revoked: 0, failed: 0 };
     const ids = await repo.findDueLeaseIds(db, deps.staleCreatingMs, limit);
@@ -109,6 +113,7 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
       if (outcome === "failed") result.failed += 1;
     });
     for (const id of await repo.findSecretIdsWithStatus(db, secrets.STATUS_DELETING, 50)) await pruneSecret(id);
+    await finishPendingDeletions(db);
     return result;
   }
 

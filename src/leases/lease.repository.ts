@@ -258,9 +258,10 @@ export type LeaseScope = { projectId: string } | { environmentId: string } | { f
 
 /**
  * Locks the dynamic secrets in `scope` (lease creation takes the same row lock, so none can start
- * until the caller's transaction ends) and counts their leases, `creating` rows included.
+ * until the caller's transaction ends) and returns the ids of those with lease rows, `creating`
+ * rows included.
  */
-export async function lockSecretsAndCountLeases(trx: Trx, scope: LeaseScope): Promise<number> {
+export async function lockSecretsWithLeases(trx: Trx, scope: LeaseScope): Promise<string[]> {
   const folders =
     "folderId" in scope
       ? sql`WITH RECURSIVE sub AS (
@@ -271,8 +272,8 @@ export async function lockSecretsAndCountLeases(trx: Trx, scope: LeaseScope): Pr
       : "environmentId" in scope
         ? sql`SELECT id FROM secret_folders WHERE env_id = ${scope.environmentId}`
         : sql`SELECT f.id FROM secret_folders f JOIN project_environments e ON e.id = f.env_id WHERE e.project_id = ${scope.projectId}`;
-  const { rows } = await sql<{ n: number }>`
-    WITH secrets AS (SELECT ds.id FROM dynamic_secrets ds WHERE ds.folder_id IN (${folders}) FOR UPDATE)
-    SELECT count(*)::int AS n FROM dynamic_secret_leases l WHERE l.dynamic_secret_id IN (SELECT id FROM secrets)`.execute(trx);
-  return Number(rows[0]?.n ?? 0);
+  const { rows } = await sql<{ id: string }>`
+    WITH secrets AS (SELECT ds.id FROM dynamic_secrets ds WHERE ds.folder_id IN (${folders}) ORDER BY ds.id FOR UPDATE)
+    SELECT s.id FROM secrets s WHERE EXISTS (SELECT 1 FROM dynamic_secret_leases l WHERE l.dynamic_secret_id = s.id)`.execute(trx);
+  return rows.map((r) => r.id);
 }

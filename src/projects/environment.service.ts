@@ -8,7 +8,7 @@ import { isUuid } from "../lib/uuid.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
 import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
-import { assertNoLeasesIn } from "../leases/delete-guard.js";
+import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // A project's environments (auth-and-permissions.md §C.2; get, update, delete at Infisical parity).
 // Every write locks the project row first, so positions are computed one writer at a time.
@@ -79,7 +79,7 @@ export function createEnvironmentService({
     });
   }
 
-  /** Its folders and their dynamic secrets go with it. */
+  /** Its folders and their dynamic secrets go with it (D29: after the leases below are revoked). */
   async function deleteEnvironment(actor: Actor, ctx: RequestContext, projectId: string, environmentId: string): Promise<Environment> {
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.Environments);
@@ -87,8 +87,8 @@ export function createEnvironmentService({
       const repo = createEnvironmentRepository(trx);
       const environment = isUuid(environmentId) ? await repo.lockInProject(permission.projectId, environmentId) : undefined;
       if (!environment) throw notFoundInProject(environmentId, permission.projectId, "DeleteEnvironment");
-      await assertNoLeasesIn(trx, { environmentId: environment.id }, "environment");
-      await repo.deleteEnvironment(environment.id);
+      // D29: with leases below, the environment goes once the worker has revoked them all.
+      if ((await deleteNowOrDefer(trx, { environmentId: environment.id })) === "now") await repo.deleteEnvironment(environment.id);
       await audit(trx, actor, ctx, permission, {
         type: EventType.DeleteEnvironment,
         metadata: { name: environment.name, slug: environment.slug },

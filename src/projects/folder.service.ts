@@ -10,7 +10,7 @@ import type { PermissionService, ProjectPermission } from "../permissions/permis
 import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
 import { createEnvironmentRepository } from "./environment.repository.js";
 import { createFolderRepository, type Folder } from "./folder.repository.js";
-import { assertNoLeasesIn } from "../leases/delete-guard.js";
+import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // Folder trees (auth-and-permissions.md §C.3; rename and delete at Infisical parity) and
 // path → folder resolution (§B.5 step 6).
@@ -136,7 +136,7 @@ export function createFolderService({
     });
   }
 
-  /** Deletes the folder `idOrName` under `path` with its sub-folders and their dynamic secrets. */
+  /** Deletes the folder `idOrName` under `path` with its sub-folders and their dynamic secrets (D29: after their leases). */
   async function deleteFolder(
     actor: Actor,
     ctx: RequestContext,
@@ -153,8 +153,9 @@ export function createFolderService({
     const target = await folders.findChild(parentId, input.idOrName);
     if (!target) throw notFound();
     return db.transaction().execute(async (trx) => {
-      await assertNoLeasesIn(trx, { folderId: target.id }, "folder");
-      const folder = await createFolderRepository(trx).deleteFolder(target.id);
+      // D29: with leases below, the folder goes once the worker has revoked them all.
+      const when = await deleteNowOrDefer(trx, { folderId: target.id });
+      const folder = when === "now" ? await createFolderRepository(trx).deleteFolder(target.id) : target;
       if (!folder) throw notFound();
       await audit(trx, actor, ctx, permission, {
         type: EventType.DeleteFolder,

@@ -12,7 +12,7 @@ import { createMembershipRepository } from "./membership.repository.js";
 import type { CreateProjectBody, UpdateProjectBody } from "./project.schemas.js";
 import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
 import { createProjectRepository, type Project } from "./project.repository.js";
-import { assertNoLeasesIn } from "../leases/delete-guard.js";
+import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // Projects (auth-and-permissions.md §C.1; get, list, update, delete at Infisical parity) and the
 // project lookup the dynamic-secret routes start from (§B.1 step 1).
@@ -128,8 +128,9 @@ export function createProjectService({
     permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.Workspace);
     if (project.hasDeleteProtection) throw new ForbiddenRequestError("Project delete protection is enabled");
     return db.transaction().execute(async (trx) => {
-      await assertNoLeasesIn(trx, { projectId: project.id }, "project");
-      const deleted = await createProjectRepository(trx).delete(project.id);
+      // D29: with leases below, the project goes once the worker has revoked them all.
+      const when = await deleteNowOrDefer(trx, { projectId: project.id });
+      const deleted = when === "now" ? await createProjectRepository(trx).delete(project.id) : project;
       // Deleted meanwhile by another request: the answer a later request would get.
       if (!deleted) throw new NotFoundError(`Project with ID '${projectId}' not found`);
       await insertAuditLog(

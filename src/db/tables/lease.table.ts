@@ -14,3 +14,12 @@ export type DynamicSecretLeasesTable = Timestamps & {
   revoke_attempts: Generated<number>;
   next_attempt_at: Date | null;
 };
+
+/** D29: a project, environment or folder waiting for the leases below it to be revoked. */
+export type PendingDeletionsTable = {
+  id: Id;
+  project_id: string | null;
+  environment_id: string | null;
+  folder_id: string | null;
+  created_at: ColumnType<Date, never, never>;
+};
