@@ -1,4 +1,4 @@
-import { createPrivateKey, createSign } from "node:crypto";
+import jwt from "jsonwebtoken";
 import { z } from "zod";
 import { connectionFailed } from "../transport/connection-error.js";
 import { httpRequest } from "../transport/http-request.js";
@@ -13,15 +13,10 @@ export const GithubInputsSchema = z.object({
   privateKey: z.string().trim().min(1).regex(PEM_PRIVATE_KEY, "Invalid PEM format for private key"),
 });
 
-const base64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
-
 /** The GitHub App JWT (RS256, 10 minutes, issued a minute in the past for clock drift). */
 export function githubAppJwt(appId: number, privateKey: string, now = Date.now()): string {
   const iat = Math.floor(now / 1000) - 60;
-  const header = base64url(JSON.stringify({ alg: "RS256", typ: "JWT" }));
-  const payload = base64url(JSON.stringify({ iat, exp: iat + 600, iss: String(appId) }));
-  const signature = createSign("RSA-SHA256").update(`${header}.${payload}`).sign(createPrivateKey(privateKey));
-  return `${header}.${payload}.${base64url(signature)}`;
+  return jwt.sign({ iat, exp: iat + 600, iss: String(appId) }, privateKey, { algorithm: "RS256" });
 }
 
 /** `apiBaseUrl` lets tests point the provider at a loopback fake of the GitHub REST API. */

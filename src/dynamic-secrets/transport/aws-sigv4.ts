@@ -1,16 +1,14 @@
-import { createHash, createHmac } from "node:crypto";
+import { Hash } from "@smithy/hash-node";
+import { SignatureV4 } from "@smithy/signature-v4";
 import { httpRequest, HttpStatusError } from "./http-request.js";
 
-// AWS Signature Version 4 for the few calls our connection tests make (IAM GetUser, STS
-// GetSessionToken, ElastiCache/MemoryDB describe calls), so no AWS SDK is needed.
+// AWS Signature Version 4 (@smithy/signature-v4, the AWS SDK's own signer) for the few calls our
+// connection tests make (IAM GetUser, STS GetSessionToken, ElastiCache/MemoryDB describe calls).
 
 export type AwsCredentials = { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
 
-const sha256 = (data: string) => createHash("sha256").update(data, "utf8").digest("hex");
-const hmac = (key: Buffer | string, data: string) => createHmac("sha256", key).update(data, "utf8").digest();
-
 /** Headers (incl. Authorization) for one request; `url` must be absolute. */
-export function signAwsRequest(args: {
+export async function signAwsRequest(args: {
   method: string;
   url: string;
   headers: Record<string, string>;
@@ -19,39 +17,33 @@ export function signAwsRequest(args: {
   region: string;
   credentials: AwsCredentials;
   now?: Date;
-}): Record<string, string> {
+}): Promise<Record<string, string>> {
   const url = new URL(args.url);
-  const amzDate = (args.now ?? new Date()).toISOString().replace(/[:-]|\.\d{3}/g, "");
-  const day = amzDate.slice(0, 8);
-  const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(args.headers).map(([k, v]) => [k.toLowerCase(), v.trim()])),
-    host: url.host,
-    "x-amz-date": amzDate,
-  };
-  if (args.credentials.sessionToken) headers["x-amz-security-token"] = args.credentials.sessionToken;
-  const names = Object.keys(headers).sort();
-  const canonicalQuery = [...url.searchParams.entries()]
-    .map(([k, v]) => [encodeURIComponent(k), encodeURIComponent(v)] as const)
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-    .map(([k, v]) => `${k}=${v}`)
-    .join("&");
-  const canonicalRequest = [
-    args.method,
-    url.pathname || "/",
-    canonicalQuery,
-    names.map((n) => `${n}:${headers[n]}\n`).join(""),
-    names.join(";"),
-    sha256(args.body),
-  ].join("\n");
-  const scope = `${day}/${args.region}/${args.service}/aws4_request`;
-  const stringToSign = ["AWS4-HMAC-SHA256", amzDate, scope, sha256(canonicalRequest)].join("\n");
-  const kDate = hmac(`AWS4${args.credentials.secretAccessKey}`, day);
-  const kSigning = hmac(hmac(hmac(kDate, args.region), args.service), "aws4_request");
-  const signature = createHmac("sha256", kSigning).update(stringToSign, "utf8").digest("hex");
-  return {
-    ...headers,
-    authorization: `AWS4-HMAC-SHA256 Credential=${args.credentials.accessKeyId}/${scope}, SignedHeaders=${names.join(";")}, Signature=${signature}`,
-  };
+  const signer = new SignatureV4({
+    service: args.service,
+    region: args.region,
+    credentials: args.credentials,
+    sha256: Hash.bind(null, "sha256"),
+    // No x-amz-content-sha256 header: the Query and JSON 1.1 APIs we call do not ask for it.
+    applyChecksum: false,
+  });
+  const signed = await signer.sign(
+    {
+      method: args.method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      port: url.port ? Number(url.port) : undefined,
+      path: url.pathname || "/",
+      query: Object.fromEntries(url.searchParams.entries()),
+      headers: {
+        ...Object.fromEntries(Object.entries(args.headers).map(([k, v]) => [k.toLowerCase(), v.trim()])),
+        host: url.host,
+      },
+      body: args.body,
+    },
+    { signingDate: args.now ?? new Date() },
+  );
+  return signed.headers;
 }
 
 /** `<Message>` of an AWS XML error body, or `message` of a JSON one. */
@@ -75,7 +67,7 @@ async function sendSigned(args: {
   credentials: AwsCredentials;
   timeoutMs: number;
 }): Promise<void> {
-  const headers = signAwsRequest({ method: "POST", url: args.endpoint, ...args });
+  const headers = await signAwsRequest({ method: "POST", url: args.endpoint, ...args });
   try {
     await httpRequest({ url: args.endpoint, method: "POST", headers, body: args.body, timeoutMs: args.timeoutMs });
   } catch (err) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createAwsElastiCacheProvider } from "../../../src/dynamic-secrets/providers/aws-elasticache.js";
 import { createAwsIamProvider } from "../../../src/dynamic-secrets/providers/aws-iam.js";
 import { createAwsMemoryDbProvider } from "../../../src/dynamic-secrets/providers/aws-memorydb.js";
-import { signAwsRequest } from "../../../src/dynamic-secrets/transport/aws-sigv4.js";
+import { signAwsRequest } from "../../support/aws-sigv4-oracle.js";
 import { createAzureEntraIdProvider } from "../../../src/dynamic-secrets/providers/azure-entra-id.js";
 import { createGithubProvider } from "../../../src/dynamic-secrets/providers/github.js";
 import { createMongoDbAtlasProvider } from "../../../src/dynamic-secrets/providers/mongo-db-atlas.js";

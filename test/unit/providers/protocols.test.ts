@@ -1,5 +1,6 @@
 import { describe, expect, test } from "vitest";
-import { signAwsRequest } from "../../../src/dynamic-secrets/transport/aws-sigv4.js";
+import { signAwsRequest as sendSideSigner } from "../../../src/dynamic-secrets/transport/aws-sigv4.js";
+import { signAwsRequest } from "../../support/aws-sigv4-oracle.js";
 import { digestAuthorization } from "../../../src/dynamic-secrets/transport/http-digest.js";
 import { decodeBindResponse, encodeBindRequest } from "../../../src/dynamic-secrets/transport/ldap-bind.js";
 
@@ -19,6 +20,27 @@ describe("AWS Signature V4", () => {
       "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
     );
     expect(headers["x-amz-date"]).toBe("20150830T123600Z");
+  });
+
+  test("the signer the providers use (@smithy/signature-v4) matches the same example, with a session token signed", async () => {
+    const args = {
+      method: "GET",
+      url: "https://iam.amazonaws.com/?Action=ListUsers&Version=2010-05-08",
+      headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
+      body: "",
+      service: "iam",
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" },
+      now: new Date("2015-08-30T12:36:00Z"),
+    };
+    const headers = await sendSideSigner(args);
+    expect(headers.authorization).toBe(
+      "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20150830/us-east-1/iam/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=5d672d79c15b13162d9279b0855cfba6789a8edb4c82c400e06b5924a6f2b5d7",
+    );
+    const withToken = { ...args, credentials: { ...args.credentials, sessionToken: "session-1" } };
+    const tokenHeaders = await sendSideSigner(withToken);
+    expect(tokenHeaders["x-amz-security-token"]).toBe("session-1");
+    expect(tokenHeaders.authorization).toBe(signAwsRequest(withToken).authorization);
   });
 });
 
