@@ -9,6 +9,7 @@ import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
 import type { Container } from "./container.js";
 import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
+import { registerProjectRouteAliases } from "./http/project-route-aliases.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { trustProxyOption } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
@@ -108,6 +109,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
 
   // Before every route: routes with `config.auth` get request.actor (or the token error) in onRequest.
   registerAuth(app, { authService: container.authService });
+  registerProjectRouteAliases(app);
 
   await app.register(statusRoutes({ db: container.db }));
   await app.register(bootstrapRoutes(container));

@@ -45,6 +45,12 @@ const toFolder = (row: FolderRow): Folder => ({
   updatedAt: row.updated_at,
 });
 
+export type FolderWithPath = Folder & {
+  environment: { envId: string; envName: string; envSlug: string };
+  path: string;
+  projectId: string;
+};
+
 export const ROOT_FOLDER_NAME = "root";
 
 /**
@@ -151,6 +157,32 @@ export function createFolderRepository(db: Executor) {
         }
         throw err;
       }
+    },
+
+    /**
+     * The folder with its environment, project and path (`/` for a root, `/a/b` below), walked up
+     * in one statement; undefined when there is no such folder.
+     */
+    async findWithPath(folderId: string): Promise<FolderWithPath | undefined> {
+      if (!isUuid(folderId)) return undefined;
+      const { rows } = await sql<FolderRow & { env_name: string; env_slug: string; project_id: string; path: string }>`
+        WITH RECURSIVE up AS (
+          SELECT id, parent_id, name, 0 AS depth FROM secret_folders WHERE id = ${folderId}
+          UNION ALL
+          SELECT p.id, p.parent_id, p.name, up.depth + 1 FROM secret_folders p JOIN up ON p.id = up.parent_id
+        )
+        SELECT f.*, e.name AS env_name, e.slug AS env_slug, e.project_id,
+               '/' || coalesce((SELECT string_agg(name, '/' ORDER BY depth DESC) FROM up WHERE parent_id IS NOT NULL), '') AS path
+        FROM secret_folders f JOIN project_environments e ON e.id = f.env_id
+        WHERE f.id = ${folderId}`.execute(db);
+      const row = rows[0];
+      if (!row) return undefined;
+      return {
+        ...toFolder(row),
+        environment: { envId: row.env_id, envName: row.env_name, envSlug: row.env_slug },
+        path: row.path,
+        projectId: row.project_id,
+      };
     },
 
     /** Its sub-folders and every dynamic secret in them cascade. Undefined when it was already gone. */

@@ -9,7 +9,7 @@ import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/a
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
 import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
 import { createEnvironmentRepository } from "./environment.repository.js";
-import { createFolderRepository, type Folder } from "./folder.repository.js";
+import { createFolderRepository, type Folder, type FolderWithPath } from "./folder.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // Folder trees (auth-and-permissions.md §C.3; rename and delete at Infisical parity) and
@@ -102,6 +102,22 @@ export function createFolderService({
     return folders.listChildFolders(walked.folderId);
   }
 
+  /**
+   * GET /api/v1/folders/:id. As Infisical: found by id alone (404), then the caller's membership
+   * of its project; we also ask `secret-folders:read` where a list would show it (its parent path).
+   */
+  async function getFolderById(actor: Actor, folderId: string): Promise<FolderWithPath> {
+    const folder = await folders.findWithPath(folderId);
+    if (!folder) throw new NotFoundError(`Folder with ID '${folderId}' not found`);
+    const permission = await permissionService.getProjectPermission(actor, folder.projectId);
+    const parentPath = joinSecretPath(pathSegments(folder.path).slice(0, -1));
+    permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, {
+      environment: folder.environment.envSlug,
+      secretPath: parentPath,
+    });
+    return folder;
+  }
+
   /** The parent folder at `path` (Infisical's 404 wording for update and delete). */
   async function parentAt(permission: ProjectPermission, environment: string, path: string, errorName?: string): Promise<string> {
     const segments = pathSegments(path);
@@ -165,7 +181,7 @@ export function createFolderService({
     });
   }
 
-  return { resolveFolderByPath, createFolder, listFolders, updateFolder, deleteFolder };
+  return { resolveFolderByPath, createFolder, listFolders, getFolderById, updateFolder, deleteFolder };
 }
 
 export type FolderService = ReturnType<typeof createFolderService>;

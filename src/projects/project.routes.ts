@@ -7,8 +7,10 @@ import {
   CreateProjectBodySchema,
   DeleteFolderBodySchema,
   FolderIdOrNameParamsSchema,
+  FolderByIdParamsSchema,
   FolderIdParamsSchema,
   FolderSchema,
+  FolderWithPathSchema,
   ListFoldersQuerySchema,
   ListProjectsQuerySchema,
   ProjectIdParamsSchema,
@@ -140,6 +142,20 @@ export function projectRoutes({
           path: request.query.path ?? request.query.directory ?? "/",
         }),
       }),
+    );
+
+    app.get(
+      "/api/v1/folders/:id",
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["folders"],
+          security,
+          params: FolderByIdParamsSchema,
+          response: { 200: z.object({ folder: FolderWithPathSchema }) },
+        },
+      },
+      async (request) => ({ folder: await folderService.getFolderById(request.actor, request.params.id) }),
     );
 
     app.patch(

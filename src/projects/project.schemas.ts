@@ -160,3 +160,11 @@ export const FolderSchema = z.object({
   createdAt: z.date(),
   updatedAt: z.date(),
 });
+
+/** GET /api/v1/folders/:id (Infisical's folder-by-id body). */
+export const FolderWithPathSchema = FolderSchema.extend({
+  environment: z.object({ envId: z.string(), envName: z.string(), envSlug: z.string() }),
+  path: z.string(),
+  projectId: z.string(),
+});
+export const FolderByIdParamsSchema = z.object({ id: z.string().trim() });
