@@ -1,7 +1,5 @@
-import fastifySwagger from "@fastify/swagger";
-import fastifySwaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { jsonSchemaTransform, serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
 import { registerAuth } from "./auth/auth.plugin.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
@@ -10,6 +8,7 @@ import type { Container } from "./container.js";
 import { handleClientError, registerErrorHandling, sendError } from "./http/error-handler.js";
 import { registerJsonBodyParser } from "./http/json-body.js";
 import { registerProjectRouteAliases } from "./http/project-route-aliases.js";
+import { registerOpenApi } from "./http/openapi.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { trustProxyOption } from "./http/request-context.js";
 import { validatorCompiler } from "./http/zod.js";
@@ -95,15 +94,8 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   });
   if (config.metricsEnabled) registerMetrics(app, container.metrics);
 
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: "3.0.3",
-      info: { title: "Infisical-compatible dynamic secrets API", version: "1.0.0" },
-      components: { securitySchemes: { bearerAuth: { type: "http", scheme: "bearer", bearerFormat: "JWT" } } },
-    },
-    transform: jsonSchemaTransform,
-  });
-  await app.register(fastifySwaggerUi, { routePrefix: "/api/docs" });
+  // OpenAPI at /api/docs/json, Swagger UI at /api/docs (security and error responses derived per route).
+  await registerOpenApi(app);
 
   if (config.rateLimit.enabled) await registerRateLimit(app, config);
 

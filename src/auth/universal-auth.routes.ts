@@ -14,8 +14,6 @@ import type { UniversalAuthService } from "./universal-auth.service.js";
 
 // Universal Auth management (auth-and-permissions.md §A.6.1–A.6.2).
 
-const security = [{ bearerAuth: [] }];
-
 export function universalAuthRoutes({ universalAuthService }: { universalAuthService: UniversalAuthService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -24,7 +22,6 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
-          security,
           params: IdentityIdParamsSchema,
           body: AttachUniversalAuthBodySchema,
           response: { 200: z.object({ identityUniversalAuth: UniversalAuthSchema }) },
@@ -39,7 +36,7 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
 
     app.get(
       "/api/v1/auth/universal-auth/identities/:identityId",
-      { config: { auth: true }, schema: { tags: ["universal-auth"], security, params: IdentityIdParamsSchema, response: uaResponse } },
+      { config: { auth: true }, schema: { tags: ["universal-auth"], params: IdentityIdParamsSchema, response: uaResponse } },
       async (request) => ({ identityUniversalAuth: await universalAuthService.get(request.actor, request.params.identityId) }),
     );
 
@@ -47,7 +44,7 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
       "/api/v1/auth/universal-auth/identities/:identityId",
       {
         config: { auth: true },
-        schema: { tags: ["universal-auth"], security, params: IdentityIdParamsSchema, body: UpdateUniversalAuthBodySchema, response: uaResponse },
+        schema: { tags: ["universal-auth"], params: IdentityIdParamsSchema, body: UpdateUniversalAuthBodySchema, response: uaResponse },
       },
       async (request) => ({
         identityUniversalAuth: await universalAuthService.update(request.actor, request.params.identityId, request.body),
@@ -56,7 +53,7 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
 
     app.delete(
       "/api/v1/auth/universal-auth/identities/:identityId",
-      { config: { auth: true }, schema: { tags: ["universal-auth"], security, params: IdentityIdParamsSchema, response: uaResponse } },
+      { config: { auth: true }, schema: { tags: ["universal-auth"], params: IdentityIdParamsSchema, response: uaResponse } },
       async (request) => ({ identityUniversalAuth: await universalAuthService.remove(request.actor, request.params.identityId) }),
     );
 
@@ -66,7 +63,6 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
-          security,
           params: IdentityIdParamsSchema,
           body: CreateClientSecretBodySchema.default({ description: "", numUsesLimit: 0, ttl: 0 }),
           response: { 200: z.object({ clientSecret: z.string(), clientSecretData: ClientSecretDataSchema }) },
@@ -81,7 +77,6 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
-          security,
           params: IdentityIdParamsSchema,
           response: { 200: z.object({ clientSecretData: z.array(ClientSecretDataSchema) }) },
         },
@@ -97,7 +92,6 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
-          security,
           params: ClientSecretParamsSchema,
           response: { 200: z.object({ clientSecretData: ClientSecretDataSchema }) },
         },
@@ -113,7 +107,6 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
-          security,
           params: ClientSecretParamsSchema,
           response: { 200: z.object({ clientSecretData: ClientSecretDataSchema }) },
         },

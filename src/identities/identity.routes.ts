@@ -14,14 +14,13 @@ import type { IdentityService } from "./identity.service.js";
 // Machine identities of the organization (Infisical's identity router).
 
 const tags = ["identities"];
-const security = [{ bearerAuth: [] }];
 const identityResponse = { 200: z.object({ identity: IdentitySchema }) };
 
 export function identityRoutes({ identityService }: { identityService: IdentityService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
       "/api/v1/identities",
-      { config: { auth: true }, schema: { tags, security, body: CreateIdentityBodySchema, response: identityResponse } },
+      { config: { auth: true }, schema: { tags, body: CreateIdentityBodySchema, response: identityResponse } },
       async (request) => ({ identity: await identityService.createIdentity(request.actor, request.body) }),
     );
 
@@ -31,7 +30,6 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
         config: { auth: true },
         schema: {
           tags,
-          security,
           querystring: ListIdentitiesQuerySchema,
           response: { 200: z.object({ identities: z.array(OrgIdentitySchema), totalCount: z.number() }) },
         },
@@ -48,7 +46,6 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
         config: { auth: true },
         schema: {
           tags,
-          security,
           params: IdentityParamsSchema,
           response: {
             200: z.object({
@@ -64,7 +61,7 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
       "/api/v1/identities/:identityId",
       {
         config: { auth: true },
-        schema: { tags, security, params: IdentityParamsSchema, body: UpdateIdentityBodySchema, response: identityResponse },
+        schema: { tags, params: IdentityParamsSchema, body: UpdateIdentityBodySchema, response: identityResponse },
       },
       async (request) => ({
         identity: await identityService.updateIdentity(request.actor, requestContextOf(request), request.params.identityId, request.body),
@@ -73,7 +70,7 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
 
     app.delete(
       "/api/v1/identities/:identityId",
-      { config: { auth: true }, schema: { tags, security, params: IdentityParamsSchema, response: identityResponse } },
+      { config: { auth: true }, schema: { tags, params: IdentityParamsSchema, response: identityResponse } },
       async (request) => ({
         identity: await identityService.deleteIdentity(request.actor, requestContextOf(request), request.params.identityId),
       }),
@@ -85,7 +82,6 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
         config: { auth: true },
         schema: {
           tags,
-          security,
           params: IdentityParamsSchema,
           response: { 200: z.object({ message: z.string(), revokedCount: z.number() }) },
         },

@@ -17,8 +17,6 @@ import {
 // The list is the project body's `environments` (GET /api/v1/workspace/:projectId), as in Infisical.
 
 const tags = ["environments"];
-const security = [{ bearerAuth: [] }];
-
 export function environmentRoutes({ environmentService }: { environmentService: EnvironmentService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -27,7 +25,6 @@ export function environmentRoutes({ environmentService }: { environmentService: 
         config: { auth: true },
         schema: {
           tags,
-          security,
           params: ProjectIdParamsSchema,
           body: CreateEnvironmentBodySchema,
           response: { 200: CreateEnvironmentResponseSchema },
@@ -49,7 +46,7 @@ export function environmentRoutes({ environmentService }: { environmentService: 
       "/api/v1/workspace/:projectId/environments/:envId",
       {
         config: { auth: true },
-        schema: { tags, security, params: EnvironmentIdParamsSchema, response: { 200: z.object({ environment: EnvironmentSchema }) } },
+        schema: { tags, params: EnvironmentIdParamsSchema, response: { 200: z.object({ environment: EnvironmentSchema }) } },
       },
       async (request) => ({
         environment: await environmentService.getEnvironment(request.actor, requestContextOf(request), request.params.envId),
@@ -62,7 +59,6 @@ export function environmentRoutes({ environmentService }: { environmentService: 
         config: { auth: true },
         schema: {
           tags,
-          security,
           params: EnvironmentParamsSchema,
           body: UpdateEnvironmentBodySchema,
           response: { 200: EnvironmentChangeResponseSchema },
@@ -79,7 +75,7 @@ export function environmentRoutes({ environmentService }: { environmentService: 
       "/api/v1/workspace/:projectId/environments/:id",
       {
         config: { auth: true },
-        schema: { tags, security, params: EnvironmentParamsSchema, response: { 200: EnvironmentChangeResponseSchema } },
+        schema: { tags, params: EnvironmentParamsSchema, response: { 200: EnvironmentChangeResponseSchema } },
       },
       async (request) => {
         const { projectId, id } = request.params;

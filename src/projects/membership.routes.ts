@@ -12,8 +12,6 @@ import { ProjectIdParamsSchema } from "./project.schemas.js";
 
 // Identity memberships of a project: list, get, add, change roles, remove.
 
-const security = [{ bearerAuth: [] }];
-
 export function membershipRoutes({ membershipService }: { membershipService: MembershipService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
@@ -22,7 +20,6 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
-          security,
           params: ProjectIdParamsSchema,
           response: { 200: z.object({ identityMemberships: z.array(MembershipWithIdentitySchema) }) },
         },
@@ -38,7 +35,6 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
-          security,
           params: MembershipParamsSchema,
           response: { 200: z.object({ identityMembership: MembershipWithIdentitySchema }) },
         },
@@ -54,7 +50,6 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
-          security,
           params: MembershipParamsSchema,
           body: CreateMembershipBodySchema.default({}),
           response: { 200: z.object({ identityMembership: MembershipSchema }) },
@@ -76,7 +71,6 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
-          security,
           params: MembershipParamsSchema,
           body: UpdateMembershipBodySchema,
           response: { 200: z.object({ roles: MembershipSchema.shape.roles }) },
@@ -95,7 +89,6 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
-          security,
           params: MembershipParamsSchema,
           response: { 200: z.object({ identityMembership: MembershipSchema }) },
         },

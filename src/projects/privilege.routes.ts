@@ -5,8 +5,6 @@ import type { PrivilegeService } from "./privilege.service.js";
 
 // Additional privileges: extra permission rules granted to one identity in one project.
 
-const security = [{ bearerAuth: [] }];
-
 export function privilegeRoutes({ privilegeService }: { privilegeService: PrivilegeService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -15,7 +13,6 @@ export function privilegeRoutes({ privilegeService }: { privilegeService: Privil
         config: { auth: true },
         schema: {
           tags: ["roles"],
-          security,
           body: CreatePrivilegeBodySchema,
           response: { 200: z.object({ privilege: PrivilegeSchema }) },
         },

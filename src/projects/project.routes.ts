@@ -23,8 +23,6 @@ import type { ProjectService, ProjectWithEnvironments } from "./project.service.
 
 // Projects and folders (auth-and-permissions.md §C.1, §C.3; get, list, update, delete at Infisical parity).
 
-const security = [{ bearerAuth: [] }];
-
 /** Infisical's project body: `_id` and the environments as {name, slug, id}. */
 const withEnvironments = (project: ProjectWithEnvironments) => ({
   ...project,
@@ -44,7 +42,7 @@ export function projectRoutes({
       "/api/v2/workspace",
       {
         config: { auth: true },
-        schema: { tags: ["projects"], security, body: CreateProjectBodySchema, response: { 200: z.object({ project: ProjectSchema }) } },
+        schema: { tags: ["projects"], body: CreateProjectBodySchema, response: { 200: z.object({ project: ProjectSchema }) } },
       },
       async (request) => ({ project: withEnvironments(await projectService.createProject(request.actor, request.body)) }),
     );
@@ -55,7 +53,6 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["projects"],
-          security,
           querystring: ListProjectsQuerySchema,
           response: { 200: z.object({ projects: z.array(ProjectSchema) }) },
         },
@@ -69,7 +66,7 @@ export function projectRoutes({
       "/api/v1/workspace/:projectId",
       {
         config: { auth: true },
-        schema: { tags: ["projects"], security, params: ProjectIdParamsSchema, response: { 200: z.object({ project: ProjectSchema }) } },
+        schema: { tags: ["projects"], params: ProjectIdParamsSchema, response: { 200: z.object({ project: ProjectSchema }) } },
       },
       async (request) => ({ project: withEnvironments(await projectService.getProject(request.actor, request.params.projectId)) }),
     );
@@ -80,7 +77,6 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["projects"],
-          security,
           params: ProjectIdParamsSchema,
           body: UpdateProjectBodySchema,
           response: { 200: z.object({ project: SanitizedProjectSchema }) },
@@ -97,7 +93,6 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["projects"],
-          security,
           params: ProjectIdParamsSchema,
           response: { 200: z.object({ project: SanitizedProjectSchema }) },
         },
@@ -111,7 +106,7 @@ export function projectRoutes({
       "/api/v1/folders",
       {
         config: { auth: true },
-        schema: { tags: ["folders"], security, body: CreateFolderBodySchema, response: { 200: z.object({ folder: FolderSchema }) } },
+        schema: { tags: ["folders"], body: CreateFolderBodySchema, response: { 200: z.object({ folder: FolderSchema }) } },
       },
       async (request) => ({
         folder: await folderService.createFolder(request.actor, {
@@ -130,7 +125,6 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
-          security,
           querystring: ListFoldersQuerySchema,
           response: { 200: z.object({ folders: z.array(FolderSchema) }) },
         },
@@ -164,7 +158,6 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
-          security,
           params: FolderIdParamsSchema,
           body: UpdateFolderBodySchema,
           response: { 200: z.object({ folder: FolderSchema }) },
@@ -188,7 +181,6 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
-          security,
           params: FolderIdOrNameParamsSchema,
           body: DeleteFolderBodySchema,
           response: { 200: z.object({ folder: FolderSchema }) },

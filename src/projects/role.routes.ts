@@ -16,8 +16,6 @@ import type { RoleService } from "./role.service.js";
 
 // Custom project roles: create, list, get by slug, update, delete (v2) and the legacy v1 create.
 
-const security = [{ bearerAuth: [] }];
-
 export function roleRoutes({ roleService }: { roleService: RoleService }): FastifyPluginAsyncZod {
   return async (app) => {
     app.post(
@@ -26,7 +24,6 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         config: { auth: true },
         schema: {
           tags: ["roles"],
-          security,
           params: ProjectIdParamsSchema,
           body: CreateRoleBodySchema,
           response: { 200: z.object({ role: RoleSchema }) },
@@ -39,7 +36,7 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
       "/api/v2/workspace/:projectId/roles",
       {
         config: { auth: true },
-        schema: { tags: ["roles"], security, params: ProjectIdParamsSchema, response: { 200: z.object({ roles: z.array(RoleSummarySchema) }) } },
+        schema: { tags: ["roles"], params: ProjectIdParamsSchema, response: { 200: z.object({ roles: z.array(RoleSummarySchema) }) } },
       },
       async (request) => ({ roles: await roleService.listRoles(request.actor, request.params.projectId) }),
     );
@@ -48,7 +45,7 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
       "/api/v2/workspace/:projectId/roles/slug/:roleSlug",
       {
         config: { auth: true },
-        schema: { tags: ["roles"], security, params: RoleSlugParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
+        schema: { tags: ["roles"], params: RoleSlugParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
       },
       async (request) => ({
         role: await roleService.getRoleBySlug(request.actor, request.params.projectId, request.params.roleSlug),
@@ -61,7 +58,6 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         config: { auth: true },
         schema: {
           tags: ["roles"],
-          security,
           params: RoleIdParamsSchema,
           body: UpdateRoleBodySchema,
           response: { 200: z.object({ role: RoleSchema }) },
@@ -77,7 +73,7 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
       "/api/v2/workspace/:projectId/roles/:roleId",
       {
         config: { auth: true },
-        schema: { tags: ["roles"], security, params: RoleIdParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
+        schema: { tags: ["roles"], params: RoleIdParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
       },
       async (request) => {
         const { projectId, roleId } = request.params;
@@ -91,7 +87,6 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         config: { auth: true },
         schema: {
           tags: ["roles"],
-          security,
           params: ProjectSlugParamsSchema,
           body: CreateRoleV1BodySchema,
           response: { 200: z.object({ role: RoleSchema }) },
