@@ -8,7 +8,16 @@ export function auditLogRoutes({ service }: { service: AuditLogService }): Fasti
       "/api/v1/organization/audit-logs",
       {
         config: { auth: true },
-        schema: { tags: ["Audit Logs"], querystring: AuditLogQuerySchema, response: { 200: AuditLogResponseSchema } },
+        schema: {
+          tags: ["Audit Logs"],
+          summary: "List audit events",
+          description:
+            "Lists the organization's audit events, newest first, filterable by project, environment, actor, " +
+            "event type, secret path, event metadata (`k1=v1,k2=v2`) and a date range within 3 months. Event " +
+            "metadata never contains secret values.",
+          querystring: AuditLogQuerySchema,
+          response: { 200: AuditLogResponseSchema },
+        },
       },
       async (request) => ({ auditLogs: await service.list(request.actor, request.query) }),
     );

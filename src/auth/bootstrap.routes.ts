@@ -28,7 +28,19 @@ export function bootstrapRoutes({ bootstrapService }: { bootstrapService: Bootst
   return async (app) => {
     app.post(
       "/api/v1/admin/bootstrap",
-      { schema: { tags: ["admin"], body: BootstrapBodySchema, response: { 200: BootstrapResponseSchema } } },
+      {
+        config: { docs: { responses: { 400: "The instance is already set up, or the body is not valid JSON." } } },
+        schema: {
+          tags: ["admin"],
+          summary: "Set up the instance (once)",
+          description:
+            "Creates the organization, an admin identity with every permission, and returns that identity's " +
+            "access token in `identity.credentials.token`: use it to Authorize here. Works once; afterwards it " +
+            "answers 400. Needs no token.",
+          body: BootstrapBodySchema,
+          response: { 200: BootstrapResponseSchema },
+        },
+      },
       async (request) => bootstrapService.bootstrap(request.body),
     );
   };

@@ -22,6 +22,10 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
+          summary: "Attach Universal Auth to an identity",
+          description:
+            "Enables Universal Auth (client id/secret login) for the identity, with the access-token TTL, max " +
+            "TTL, uses limit and the trusted IP ranges for logins and for tokens.",
           params: IdentityIdParamsSchema,
           body: AttachUniversalAuthBodySchema,
           response: { 200: z.object({ identityUniversalAuth: UniversalAuthSchema }) },
@@ -36,7 +40,16 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
 
     app.get(
       "/api/v1/auth/universal-auth/identities/:identityId",
-      { config: { auth: true }, schema: { tags: ["universal-auth"], params: IdentityIdParamsSchema, response: uaResponse } },
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          summary: "Get an identity's Universal Auth",
+          description: "Reads the identity's Universal Auth configuration, including its client id.",
+          params: IdentityIdParamsSchema,
+          response: uaResponse,
+        },
+      },
       async (request) => ({ identityUniversalAuth: await universalAuthService.get(request.actor, request.params.identityId) }),
     );
 
@@ -44,7 +57,14 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
       "/api/v1/auth/universal-auth/identities/:identityId",
       {
         config: { auth: true },
-        schema: { tags: ["universal-auth"], params: IdentityIdParamsSchema, body: UpdateUniversalAuthBodySchema, response: uaResponse },
+        schema: {
+          tags: ["universal-auth"],
+          summary: "Update an identity's Universal Auth",
+          description: "Changes the identity's Universal Auth settings; absent fields are kept.",
+          params: IdentityIdParamsSchema,
+          body: UpdateUniversalAuthBodySchema,
+          response: uaResponse,
+        },
       },
       async (request) => ({
         identityUniversalAuth: await universalAuthService.update(request.actor, request.params.identityId, request.body),
@@ -53,7 +73,18 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
 
     app.delete(
       "/api/v1/auth/universal-auth/identities/:identityId",
-      { config: { auth: true }, schema: { tags: ["universal-auth"], params: IdentityIdParamsSchema, response: uaResponse } },
+      {
+        config: { auth: true },
+        schema: {
+          tags: ["universal-auth"],
+          summary: "Remove Universal Auth from an identity",
+          description:
+            "Removes the identity's Universal Auth configuration, with its client secrets and the access tokens " +
+            "they issued.",
+          params: IdentityIdParamsSchema,
+          response: uaResponse,
+        },
+      },
       async (request) => ({ identityUniversalAuth: await universalAuthService.remove(request.actor, request.params.identityId) }),
     );
 
@@ -63,6 +94,10 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
+          summary: "Create a client secret",
+          description:
+            "Creates a client secret for the identity's Universal Auth. `clientSecret` is in this response only; " +
+            "`ttl` (seconds, 0 = none) and `numUsesLimit` (0 = none) bound its use.",
           params: IdentityIdParamsSchema,
           body: CreateClientSecretBodySchema.default({ description: "", numUsesLimit: 0, ttl: 0 }),
           response: { 200: z.object({ clientSecret: z.string(), clientSecretData: ClientSecretDataSchema }) },
@@ -77,6 +112,8 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
+          summary: "List client secrets",
+          description: "Lists the identity's client secrets (metadata only; the secrets themselves are never shown again).",
           params: IdentityIdParamsSchema,
           response: { 200: z.object({ clientSecretData: z.array(ClientSecretDataSchema) }) },
         },
@@ -92,6 +129,8 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
+          summary: "Get a client secret",
+          description: "Reads one client secret's metadata (never the secret).",
           params: ClientSecretParamsSchema,
           response: { 200: z.object({ clientSecretData: ClientSecretDataSchema }) },
         },
@@ -107,6 +146,8 @@ export function universalAuthRoutes({ universalAuthService }: { universalAuthSer
         config: { auth: true },
         schema: {
           tags: ["universal-auth"],
+          summary: "Revoke a client secret",
+          description: "Revokes a client secret: it can no longer log in.",
           params: ClientSecretParamsSchema,
           response: { 200: z.object({ clientSecretData: ClientSecretDataSchema }) },
         },

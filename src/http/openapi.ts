@@ -2,8 +2,8 @@ import fastifySwagger from "@fastify/swagger";
 import fastifySwaggerUi from "@fastify/swagger-ui";
 import type { FastifyInstance, RouteOptions } from "fastify";
 import { jsonSchemaTransform } from "fastify-type-provider-zod";
-import { z } from "zod";
-import { ErrorResponseSchemas } from "../dynamic-secrets/dynamic-secret.schemas.js";
+import type { z } from "zod";
+import { ErrorResponseSchemas } from "./error-schemas.js";
 
 // The OpenAPI document at /api/docs/json and Swagger UI at /api/docs. Routes write their own
 // summary and description; everything that follows from a route's configuration is derived here,
@@ -61,13 +61,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
   503: "The database cannot be reached; retry shortly.",
 };
 
-/** The error envelope every non-2xx response carries: {reqId, statusCode, message, error}. */
-function envelopeSchema(status: number): z.ZodType {
-  const declared = (ErrorResponseSchemas as Record<number, z.ZodType | undefined>)[status];
-  return (
-    declared ?? z.object({ reqId: z.string(), statusCode: z.literal(status), message: z.string(), error: z.string() })
-  );
-}
+const ENVELOPES: Partial<Record<number, z.ZodType>> = ErrorResponseSchemas;
 
 /** The statuses a route can answer besides 200, from its configuration. */
 export function derivedStatuses(route: Pick<RouteOptions, "config" | "schema">): number[] {
@@ -107,7 +101,7 @@ function transformRoute(input: TransformInput, pathHeaders: PathHeaders): Transf
 
   const response: Record<string, unknown> = { ...(schema.response ?? {}) };
   if (!docs.contract) {
-    for (const status of derivedStatuses(route)) response[status] ??= envelopeSchema(status);
+    for (const status of derivedStatuses(route)) response[status] ??= ENVELOPES[status];
   }
   const withSecurity = config.auth ? { security: [{ [SECURITY_SCHEME]: [] }] } : {};
   const transformed = jsonSchemaTransform({ ...input, schema: { ...schema, ...withSecurity, response } } as typeof input) as {

@@ -20,7 +20,18 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
   return async (app) => {
     app.post(
       "/api/v1/identities",
-      { config: { auth: true }, schema: { tags, body: CreateIdentityBodySchema, response: identityResponse } },
+      {
+        config: { auth: true },
+        schema: {
+          tags,
+          summary: "Create a machine identity",
+          description:
+            "Creates a machine identity in the organization with an organization role. Attach Universal Auth to " +
+            "let it log in.",
+          body: CreateIdentityBodySchema,
+          response: identityResponse,
+        },
+      },
       async (request) => ({ identity: await identityService.createIdentity(request.actor, request.body) }),
     );
 
@@ -30,6 +41,8 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
         config: { auth: true },
         schema: {
           tags,
+          summary: "List machine identities",
+          description: "Lists the organization's machine identities with their organization roles.",
           querystring: ListIdentitiesQuerySchema,
           response: { 200: z.object({ identities: z.array(OrgIdentitySchema), totalCount: z.number() }) },
         },
@@ -46,6 +59,8 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
         config: { auth: true },
         schema: {
           tags,
+          summary: "Get a machine identity",
+          description: "Reads a machine identity with its organization role and metadata.",
           params: IdentityParamsSchema,
           response: {
             200: z.object({
@@ -61,7 +76,14 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
       "/api/v1/identities/:identityId",
       {
         config: { auth: true },
-        schema: { tags, params: IdentityParamsSchema, body: UpdateIdentityBodySchema, response: identityResponse },
+        schema: {
+          tags,
+          summary: "Update a machine identity",
+          description: "Renames the identity or changes its organization role or metadata; absent fields are kept.",
+          params: IdentityParamsSchema,
+          body: UpdateIdentityBodySchema,
+          response: identityResponse,
+        },
       },
       async (request) => ({
         identity: await identityService.updateIdentity(request.actor, requestContextOf(request), request.params.identityId, request.body),
@@ -70,7 +92,16 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
 
     app.delete(
       "/api/v1/identities/:identityId",
-      { config: { auth: true }, schema: { tags, params: IdentityParamsSchema, response: identityResponse } },
+      {
+        config: { auth: true },
+        schema: {
+          tags,
+          summary: "Delete a machine identity",
+          description: "Deletes the identity with its auth methods, access tokens and project memberships.",
+          params: IdentityParamsSchema,
+          response: identityResponse,
+        },
+      },
       async (request) => ({
         identity: await identityService.deleteIdentity(request.actor, requestContextOf(request), request.params.identityId),
       }),
@@ -82,6 +113,8 @@ export function identityRoutes({ identityService }: { identityService: IdentityS
         config: { auth: true },
         schema: {
           tags,
+          summary: "Revoke all of an identity's access tokens",
+          description: "Revokes every access token the identity holds; `revokedCount` says how many.",
           params: IdentityParamsSchema,
           response: { 200: z.object({ message: z.string(), revokedCount: z.number() }) },
         },

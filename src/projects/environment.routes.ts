@@ -25,6 +25,8 @@ export function environmentRoutes({ environmentService }: { environmentService: 
         config: { auth: true },
         schema: {
           tags,
+          summary: "Create an environment",
+          description: "Creates an environment (name, slug, optional position) with its root folder in the project.",
           params: ProjectIdParamsSchema,
           body: CreateEnvironmentBodySchema,
           response: { 200: CreateEnvironmentResponseSchema },
@@ -46,7 +48,13 @@ export function environmentRoutes({ environmentService }: { environmentService: 
       "/api/v1/workspace/:projectId/environments/:envId",
       {
         config: { auth: true },
-        schema: { tags, params: EnvironmentIdParamsSchema, response: { 200: z.object({ environment: EnvironmentSchema }) } },
+        schema: {
+          tags,
+          summary: "Get an environment",
+          description: "Reads one environment of the project by id.",
+          params: EnvironmentIdParamsSchema,
+          response: { 200: z.object({ environment: EnvironmentSchema }) },
+        },
       },
       async (request) => ({
         environment: await environmentService.getEnvironment(request.actor, requestContextOf(request), request.params.envId),
@@ -59,6 +67,8 @@ export function environmentRoutes({ environmentService }: { environmentService: 
         config: { auth: true },
         schema: {
           tags,
+          summary: "Update an environment",
+          description: "Changes an environment's name, slug or position; absent fields are kept.",
           params: EnvironmentParamsSchema,
           body: UpdateEnvironmentBodySchema,
           response: { 200: EnvironmentChangeResponseSchema },
@@ -75,7 +85,16 @@ export function environmentRoutes({ environmentService }: { environmentService: 
       "/api/v1/workspace/:projectId/environments/:id",
       {
         config: { auth: true },
-        schema: { tags, params: EnvironmentParamsSchema, response: { 200: EnvironmentChangeResponseSchema } },
+        schema: {
+          tags,
+          summary: "Delete an environment",
+          description:
+            "Deletes an environment with its folders and dynamic secrets. " +
+            "With leases below, the answer is still 200 but the deletion is deferred: the dynamic secrets holding them " +
+            "show `Revocation in process`, their leases are revoked in the background, then it is deleted (D29).",
+          params: EnvironmentParamsSchema,
+          response: { 200: EnvironmentChangeResponseSchema },
+        },
       },
       async (request) => {
         const { projectId, id } = request.params;

@@ -20,6 +20,8 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
+          summary: "List the project's identity memberships",
+          description: "Lists the identities that are members of the project, with their roles.",
           params: ProjectIdParamsSchema,
           response: { 200: z.object({ identityMemberships: z.array(MembershipWithIdentitySchema) }) },
         },
@@ -35,6 +37,8 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
+          summary: "Get an identity's project membership",
+          description: "Reads one identity's membership of the project, with its roles.",
           params: MembershipParamsSchema,
           response: { 200: z.object({ identityMembership: MembershipWithIdentitySchema }) },
         },
@@ -50,6 +54,10 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
+          summary: "Add an identity to a project",
+          description:
+            "Makes the identity a member of the project with the given roles (default: no access), each permanent " +
+            "or temporary.",
           params: MembershipParamsSchema,
           body: CreateMembershipBodySchema.default({}),
           response: { 200: z.object({ identityMembership: MembershipSchema }) },
@@ -71,6 +79,8 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
+          summary: "Change an identity's project roles",
+          description: "Replaces the identity's roles in the project (each permanent or temporary).",
           params: MembershipParamsSchema,
           body: UpdateMembershipBodySchema,
           response: { 200: z.object({ roles: MembershipSchema.shape.roles }) },
@@ -89,6 +99,8 @@ export function membershipRoutes({ membershipService }: { membershipService: Mem
         config: { auth: true },
         schema: {
           tags: ["memberships"],
+          summary: "Remove an identity from a project",
+          description: "Removes the identity's membership of the project and its roles there.",
           params: MembershipParamsSchema,
           response: { 200: z.object({ identityMembership: MembershipSchema }) },
         },

@@ -13,6 +13,8 @@ export function privilegeRoutes({ privilegeService }: { privilegeService: Privil
         config: { auth: true },
         schema: {
           tags: ["roles"],
+          summary: "Grant an identity an additional privilege",
+          description: "Gives an identity extra permissions in a project beyond its roles, permanent or temporary.",
           body: CreatePrivilegeBodySchema,
           response: { 200: z.object({ privilege: PrivilegeSchema }) },
         },

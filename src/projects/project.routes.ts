@@ -42,7 +42,15 @@ export function projectRoutes({
       "/api/v2/workspace",
       {
         config: { auth: true },
-        schema: { tags: ["projects"], body: CreateProjectBodySchema, response: { 200: z.object({ project: ProjectSchema }) } },
+        schema: {
+          tags: ["projects"],
+          summary: "Create a project",
+          description:
+            "Creates a project with the environments dev, staging and prod (each with a root folder) and makes " +
+            "the calling identity its admin.",
+          body: CreateProjectBodySchema,
+          response: { 200: z.object({ project: ProjectSchema }) },
+        },
       },
       async (request) => ({ project: withEnvironments(await projectService.createProject(request.actor, request.body)) }),
     );
@@ -53,6 +61,8 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["projects"],
+          summary: "List projects",
+          description: "Lists the projects the calling identity is a member of.",
           querystring: ListProjectsQuerySchema,
           response: { 200: z.object({ projects: z.array(ProjectSchema) }) },
         },
@@ -66,7 +76,13 @@ export function projectRoutes({
       "/api/v1/workspace/:projectId",
       {
         config: { auth: true },
-        schema: { tags: ["projects"], params: ProjectIdParamsSchema, response: { 200: z.object({ project: ProjectSchema }) } },
+        schema: {
+          tags: ["projects"],
+          summary: "Get a project",
+          description: "Reads a project with its environments.",
+          params: ProjectIdParamsSchema,
+          response: { 200: z.object({ project: ProjectSchema }) },
+        },
       },
       async (request) => ({ project: withEnvironments(await projectService.getProject(request.actor, request.params.projectId)) }),
     );
@@ -77,6 +93,8 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["projects"],
+          summary: "Update a project",
+          description: "Changes the project's name, slug or description; absent fields are kept.",
           params: ProjectIdParamsSchema,
           body: UpdateProjectBodySchema,
           response: { 200: z.object({ project: SanitizedProjectSchema }) },
@@ -93,6 +111,11 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["projects"],
+          summary: "Delete a project",
+          description:
+            "Deletes the project with its environments, folders, roles, memberships and dynamic secrets. " +
+            "With leases below, the answer is still 200 but the deletion is deferred: the dynamic secrets holding them " +
+            "show `Revocation in process`, their leases are revoked in the background, then it is deleted (D29).",
           params: ProjectIdParamsSchema,
           response: { 200: z.object({ project: SanitizedProjectSchema }) },
         },
@@ -106,7 +129,13 @@ export function projectRoutes({
       "/api/v1/folders",
       {
         config: { auth: true },
-        schema: { tags: ["folders"], body: CreateFolderBodySchema, response: { 200: z.object({ folder: FolderSchema }) } },
+        schema: {
+          tags: ["folders"],
+          summary: "Create a folder",
+          description: "Creates the folder `name` under `path` in the project's environment, creating missing parent folders.",
+          body: CreateFolderBodySchema,
+          response: { 200: z.object({ folder: FolderSchema }) },
+        },
       },
       async (request) => ({
         folder: await folderService.createFolder(request.actor, {
@@ -125,6 +154,8 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
+          summary: "List folders",
+          description: "Lists the folders directly under `path` in the project's environment.",
           querystring: ListFoldersQuerySchema,
           response: { 200: z.object({ folders: z.array(FolderSchema) }) },
         },
@@ -158,6 +189,8 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
+          summary: "Update a folder",
+          description: "Renames the folder (by id or name, under `path`) or changes its description.",
           params: FolderIdParamsSchema,
           body: UpdateFolderBodySchema,
           response: { 200: z.object({ folder: FolderSchema }) },
@@ -181,6 +214,11 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
+          summary: "Delete a folder",
+          description:
+            "Deletes the folder (by id or name, under `path`) with everything below it. " +
+            "With leases below, the answer is still 200 but the deletion is deferred: the dynamic secrets holding them " +
+            "show `Revocation in process`, their leases are revoked in the background, then it is deleted (D29).",
           params: FolderIdOrNameParamsSchema,
           body: DeleteFolderBodySchema,
           response: { 200: z.object({ folder: FolderSchema }) },

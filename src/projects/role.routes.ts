@@ -24,6 +24,10 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         config: { auth: true },
         schema: {
           tags: ["roles"],
+          summary: "Create a project role",
+          description:
+            "Creates a custom project role from permissions in the v2 format (`{subject, action, conditions?, " +
+            "inverted?}`). The caller cannot grant more than it holds.",
           params: ProjectIdParamsSchema,
           body: CreateRoleBodySchema,
           response: { 200: z.object({ role: RoleSchema }) },
@@ -36,7 +40,13 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
       "/api/v2/workspace/:projectId/roles",
       {
         config: { auth: true },
-        schema: { tags: ["roles"], params: ProjectIdParamsSchema, response: { 200: z.object({ roles: z.array(RoleSummarySchema) }) } },
+        schema: {
+          tags: ["roles"],
+          summary: "List project roles",
+          description: "Lists the project's built-in and custom roles.",
+          params: ProjectIdParamsSchema,
+          response: { 200: z.object({ roles: z.array(RoleSummarySchema) }) },
+        },
       },
       async (request) => ({ roles: await roleService.listRoles(request.actor, request.params.projectId) }),
     );
@@ -45,7 +55,13 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
       "/api/v2/workspace/:projectId/roles/slug/:roleSlug",
       {
         config: { auth: true },
-        schema: { tags: ["roles"], params: RoleSlugParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
+        schema: {
+          tags: ["roles"],
+          summary: "Get a project role by slug",
+          description: "Reads a built-in or custom role of the project by its slug, with its permissions.",
+          params: RoleSlugParamsSchema,
+          response: { 200: z.object({ role: RoleSchema }) },
+        },
       },
       async (request) => ({
         role: await roleService.getRoleBySlug(request.actor, request.params.projectId, request.params.roleSlug),
@@ -58,6 +74,8 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         config: { auth: true },
         schema: {
           tags: ["roles"],
+          summary: "Update a project role",
+          description: "Changes a custom role's name, slug, description or permissions; absent fields are kept.",
           params: RoleIdParamsSchema,
           body: UpdateRoleBodySchema,
           response: { 200: z.object({ role: RoleSchema }) },
@@ -73,7 +91,13 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
       "/api/v2/workspace/:projectId/roles/:roleId",
       {
         config: { auth: true },
-        schema: { tags: ["roles"], params: RoleIdParamsSchema, response: { 200: z.object({ role: RoleSchema }) } },
+        schema: {
+          tags: ["roles"],
+          summary: "Delete a project role",
+          description: "Deletes a custom role; built-in roles cannot be deleted.",
+          params: RoleIdParamsSchema,
+          response: { 200: z.object({ role: RoleSchema }) },
+        },
       },
       async (request) => {
         const { projectId, roleId } = request.params;
@@ -87,6 +111,10 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         config: { auth: true },
         schema: {
           tags: ["roles"],
+          summary: "Create a project role (v1 format)",
+          description:
+            "Creates a custom role in the project named by slug from permissions in the v1 format (Infisical's " +
+            "older route, kept for older clients).",
           params: ProjectSlugParamsSchema,
           body: CreateRoleV1BodySchema,
           response: { 200: z.object({ role: RoleSchema }) },

@@ -19,7 +19,17 @@ export function statusRoutes({ db }: { db: Db }): FastifyPluginAsyncZod {
   return async (app) => {
     app.get(
       "/api/status",
-      { schema: { tags: ["status"], response: { 200: StatusResponseSchema } }, config: { rateLimit: false } },
+      {
+        schema: {
+          tags: ["status"],
+          summary: "Health check",
+          description:
+            "Answers 200 with `message: \"Ok\"` while the database answers a query, 503 otherwise. Not " +
+            "rate-limited; needs no token.",
+          response: { 200: StatusResponseSchema },
+        },
+        config: { rateLimit: false },
+      },
       async () => {
         try {
           await sql`SELECT 1`.execute(db);
