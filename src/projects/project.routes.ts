@@ -175,7 +175,8 @@ export function projectRoutes({
         config: { auth: true },
         schema: {
           tags: ["folders"],
-          security,
+          summary: "Get a folder by id",
+          description: "Reads a folder by its id, with its environment, project and full path.",
           params: FolderByIdParamsSchema,
           response: { 200: z.object({ folder: FolderWithPathSchema }) },
         },
