@@ -1,4 +1,6 @@
 import type { Db, Trx } from "../db/database.js";
+import { isForeignKeyViolation } from "../db/pg-errors.js";
+import { folderNotFound } from "../projects/folder-path.js";
 import { auditRowValues, insertAuditLog } from "../audit/audit.repository.js";
 import { EventType, type AuditEntry } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
@@ -124,6 +126,10 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
         },
       });
       return { ...row, metadata };
+    }).catch((err: unknown) => {
+      // The folder was deleted after it was resolved: the answer a later request would get.
+      if (isForeignKeyViolation(err, "dynamic_secrets_folder_id_fkey")) throw folderNotFound(input.path, input.environmentSlug);
+      throw err;
     });
     return view(created, providers.redact(type, inputs));
   }

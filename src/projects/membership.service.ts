@@ -2,6 +2,7 @@ import ms from "ms";
 import type { Actor } from "../lib/actor.js";
 import { createIdentityRepository } from "../auth/identity.repository.js";
 import type { Db } from "../db/database.js";
+import { isForeignKeyViolation } from "../db/pg-errors.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { customRoleRules, missingPermissions, type PermissionRule } from "../permissions/ability.js";
@@ -38,6 +39,24 @@ function assertRoleShapes(requested: MembershipRoleInput[]): void {
   }
 }
 
+const rolesNotFound = (slugs: readonly string[], projectId: string) =>
+  new NotFoundError(`Specified roles '${slugs.join(", ")}' was not found in the project with ID '${projectId}'`);
+
+/**
+ * A custom role (or the identity) deleted between the lookup and the insert: the foreign key
+ * decides, and the answer is the one a later request would get, not a 500. The role's row lock
+ * (taken by its delete) makes the insert wait and then fail here.
+ */
+function translateRaceError(err: unknown, requested: MembershipRoleInput[], projectId: string, identityId: string): never {
+  if (isForeignKeyViolation(err, "identity_project_membership_roles_custom_role_id_fkey")) {
+    throw rolesNotFound([...new Set(requested.map((r) => r.role).filter((slug) => !isBuiltInProjectRole(slug)))], projectId);
+  }
+  if (isForeignKeyViolation(err, "identity_project_memberships_identity_id_fkey")) {
+    throw new BadRequestError(`Identity ${identityId} is missing organization membership`);
+  }
+  throw err;
+}
+
 export function createMembershipService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
   /** Requested roles → rows to store, after the custom-role lookup (404) and the privilege boundary (403). */
   async function resolveRoles(
@@ -48,9 +67,7 @@ export function createMembershipService({ db, permissionService }: { db: Db; per
     const customSlugs = [...new Set(requested.map((r) => r.role).filter((slug) => !isBuiltInProjectRole(slug)))];
     const customRoles = await createRoleRepository(db).findBySlugs(permission.projectId, customSlugs);
     const missingSlugs = customSlugs.filter((slug) => !customRoles.some((role) => role.slug === slug));
-    if (missingSlugs.length > 0) {
-      throw new NotFoundError(`Specified roles '${missingSlugs.join(", ")}' was not found in the project with ID '${permission.projectId}'`);
-    }
+    if (missingSlugs.length > 0) throw rolesNotFound(missingSlugs, permission.projectId);
     const roles: NewMembershipRole[] = [];
     const granted: PermissionRule[] = [];
     for (const input of requested) {
@@ -94,7 +111,8 @@ export function createMembershipService({ db, permissionService }: { db: Db; per
     );
     return db
       .transaction()
-      .execute((trx) => createMembershipRepository(trx).insertMembership(permission.projectId, identity.id, roles));
+      .execute((trx) => createMembershipRepository(trx).insertMembership(permission.projectId, identity.id, roles))
+      .catch((err: unknown) => translateRaceError(err, requested, permission.projectId, identity.id));
   }
 
   function membershipNotFound(identityId: string, projectId: string): NotFoundError {
@@ -117,7 +135,10 @@ export function createMembershipService({ db, permissionService }: { db: Db; per
       "Failed to update identity project membership. Actor privilege level is not high enough to perform this action",
     );
     const updated = isUuid(identityId)
-      ? await db.transaction().execute((trx) => createMembershipRepository(trx).replaceRoles(permission.projectId, identityId, roles))
+      ? await db
+          .transaction()
+          .execute((trx) => createMembershipRepository(trx).replaceRoles(permission.projectId, identityId, roles))
+          .catch((err: unknown) => translateRaceError(err, requested, permission.projectId, identityId))
       : undefined;
     if (!updated) throw membershipNotFound(identityId, permission.projectId);
     return updated;
