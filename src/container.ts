@@ -19,6 +19,7 @@ import { createLeaseQueue } from "./jobs/lease-queue.js";
 import { createLeaseExpiryService } from "./leases/lease-expiry.service.js";
 import { createLeaseService } from "./leases/lease.service.js";
 import { staleCreatingAfterMs } from "./leases/lease.state.js";
+import { createLeaseMetrics } from "./leases/lease-metrics.js";
 import { createTargetClient } from "./leases/revocation.js";
 import { createCaches } from "./lib/caches.js";
 import { createMetrics, type PoolStats } from "./metrics/metrics.js";
@@ -56,7 +57,8 @@ export function createContainer({
   const caches = createCaches();
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId, caches });
   const providerContext = providerContextFrom({ ...config, dbHost });
-  const leaseTarget = createTargetClient({ providers, providerContext, kms: kmsService });
+  const leaseMetrics = createLeaseMetrics(metrics.registry, { db });
+  const leaseTarget = createTargetClient({ providers, providerContext, kms: kmsService, metrics: leaseMetrics });
   const leaseQueue = createLeaseQueue();
   const dynamicSecretService = createDynamicSecretService({
     db,

@@ -277,3 +277,25 @@ export async function lockSecretsWithLeases(trx: Trx, scope: LeaseScope): Promis
     SELECT s.id FROM secrets s WHERE EXISTS (SELECT 1 FROM dynamic_secret_leases l WHERE l.dynamic_secret_id = s.id)`.execute(trx);
   return rows.map((r) => r.id);
 }
+
+export type LeaseStatistics = { byStatus: { status: string | null; count: number }[]; oldestOverdueSeconds: number };
+
+/**
+ * For the metrics (D40), one statement: rows by status, and how long (database clock) the oldest
+ * row past its expireAt has been waiting — a revoked lease is deleted, so every such row is overdue.
+ */
+export async function leaseStatistics(db: Executor): Promise<LeaseStatistics> {
+  const rows = await db
+    .selectFrom("dynamic_secret_leases")
+    .select([
+      "status",
+      sql<number>`count(*)::int`.as("count"),
+      sql<number | null>`extract(epoch from now() - min(expire_at) filter (where expire_at <= now()))::float8`.as("overdue"),
+    ])
+    .groupBy("status")
+    .execute();
+  return {
+    byStatus: rows.map((r) => ({ status: r.status, count: Number(r.count) })),
+    oldestOverdueSeconds: Math.max(0, ...rows.map((r) => Number(r.overdue ?? 0))),
+  };
+}

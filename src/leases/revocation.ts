@@ -2,6 +2,7 @@ import type { ProjectCipher } from "../kms/kms.service.js";
 import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
 import type { ProviderContext, ProviderRegistry } from "../dynamic-secrets/providers/index.js";
 import { errorMessage, redactWords } from "../dynamic-secrets/transport/connection-error.js";
+import type { LeaseMetrics } from "./lease-metrics.js";
 import type { Lease } from "./lease.types.js";
 
 // Talking to the target about one lease: decrypt the secret's current inputs (D30: revoke and
@@ -14,6 +15,8 @@ export type RevocationDeps = {
   providers: ProviderRegistry;
   providerContext: ProviderContext;
   kms: { forProject(projectId: string): Promise<ProjectCipher> };
+  /** Every revocation goes through `revoke` below, so it is counted here once, whoever asked. */
+  metrics?: Pick<LeaseMetrics, "revocation">;
 };
 
 export type RevokeOutcome = { ok: true } | { ok: false; message: string };
@@ -35,6 +38,12 @@ export function createTargetClient(deps: RevocationDeps) {
 
   /** Never throws: a failure is an outcome, with a message fit for statusDetails (credentials redacted). */
   async function revoke(secret: DynamicSecret, inputs: unknown, lease: Lease): Promise<RevokeOutcome> {
+    const outcome = await revokeInTarget(secret, inputs, lease);
+    deps.metrics?.revocation(secret.type, outcome.ok);
+    return outcome;
+  }
+
+  async function revokeInTarget(secret: DynamicSecret, inputs: unknown, lease: Lease): Promise<RevokeOutcome> {
     try {
       const provider = providerOf(secret.type);
       // A provider without leases never created anything (D35): nothing to revoke.

@@ -1,10 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { z } from "zod";
+import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
+import { defineProvider } from "../../../src/dynamic-secrets/providers/provider.js";
+import { BadRequestError } from "../../../src/lib/errors.js";
 import { buildTestApp, type TestApp } from "../../support/app.js";
 import { usingRealPostgres } from "../../support/db.js";
 import { bootstrapInstance, createFolder, createProject } from "../../support/factories.js";
 
 // D40: GET /metrics in Prometheus text format — requests by route template and status with latency
-// histograms, pool use — and never a secret, a secret's name or a token in it.
+// histograms, pool use, leases by state, revocations and their failures, the oldest overdue lease —
+// and never a secret, a secret's name or a token in it.
 
 let t: TestApp;
 let token: string;
@@ -117,6 +122,129 @@ describe("GET /metrics", () => {
       expect(res.json()).toMatchObject({ statusCode: 404, error: "NotFound" });
     } finally {
       await off.close();
+    }
+  });
+});
+
+describe("GET /metrics: leases (D40)", () => {
+  // A second app on the same database, whose registry also knows a lease target that can be told
+  // to refuse revocations (a fake of a third-party system, like the inject suites' fake-sql).
+  let l: TestApp;
+  let refuseRevocation = false;
+  const LEASE_SECRET = "metrics-canary-lease-secret";
+  const FLAKY_SECRET = "metrics-canary-flaky-secret";
+  const flakyTarget = defineProvider({
+    type: "fake-target",
+    inputsSchema: z.object({ host: z.string() }),
+    secretFields: [],
+    leaseEntityId: "username",
+    async validateConnection() {},
+    async create() {
+      return { data: { USERNAME: "canary-user", PASSWORD: "canary-password" } };
+    },
+    async revoke() {
+      if (refuseRevocation) throw new BadRequestError("target refused");
+    },
+  });
+  const locator = { projectSlug: "metrics-proj", environmentSlug: "dev", path: "/app" };
+  const auth = () => ({ authorization: `Bearer ${token}` });
+  const leaseIds: string[] = [];
+  const usernames: string[] = [];
+
+  async function createSecret(name: string, provider: object) {
+    const res = await l.app.inject({ method: "POST", url: "/api/v1/dynamic-secrets", headers: auth(), payload: { ...locator, name, provider, defaultTTL: "1h" } });
+    expect(res.statusCode).toBe(200);
+  }
+  async function createLease(name: string): Promise<string> {
+    const res = await l.app.inject({ method: "POST", url: "/api/v1/dynamic-secrets/leases", headers: auth(), payload: { ...locator, dynamicSecretName: name } });
+    expect(res.statusCode).toBe(200);
+    leaseIds.push(res.json().lease.id);
+    usernames.push(res.json().lease.externalEntityId);
+    return res.json().lease.id;
+  }
+  const revoke = (id: string) =>
+    l.app.inject({ method: "DELETE", url: `/api/v1/dynamic-secrets/leases/${id}`, headers: auth(), payload: { ...locator } });
+  async function scrape(): Promise<{ body: string; samples: Sample[]; value: (name: string, labels?: Record<string, string>) => number | undefined }> {
+    const res = await l.app.inject({ method: "GET", url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    const samples = parseSamples(res.body);
+    const value = (name: string, labels: Record<string, string> = {}) =>
+      samples.find((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))?.value;
+    return { body: res.body, samples, value };
+  }
+
+  beforeAll(async () => {
+    l = await buildTestApp({}, t.testDb, undefined, { providers: createProviderRegistry([...builtinProviders, flakyTarget]) });
+    await createSecret(LEASE_SECRET, { type: "totp", inputs: { configType: "manual", secret: TOTP_SECRET } });
+    await createSecret(FLAKY_SECRET, { type: "fake-target", inputs: { host: "target.example" } });
+  });
+  afterAll(async () => l?.close());
+
+  test("before any lease: every state at 0, no overdue lease, no revocation yet", async () => {
+    const m = await scrape();
+    for (const state of ["active", "creating", "failed_to_delete"]) expect(m.value("dynamic_secret_leases", { state })).toBe(0);
+    expect(m.value("dynamic_secret_lease_oldest_overdue_seconds")).toBe(0);
+    expect(m.samples.filter((s) => s.name.startsWith("dynamic_secret_lease_revocation"))).toEqual([]);
+  });
+
+  test("create, revoke, a refused revocation, an overdue lease and its expiry: states, counters and age", async () => {
+    const [first, second] = [await createLease(LEASE_SECRET), await createLease(LEASE_SECRET)];
+    const flaky = await createLease(FLAKY_SECRET);
+    let m = await scrape();
+    expect(m.value("dynamic_secret_leases", { state: "active" })).toBe(3);
+
+    expect((await revoke(first)).statusCode).toBe(200);
+    refuseRevocation = true;
+    const refused = await revoke(flaky);
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().message).toMatch(/^Failed to revoke lease from provider/);
+    m = await scrape();
+    expect(m.value("dynamic_secret_lease_revocations_total", { provider: "totp" })).toBe(1);
+    expect(m.value("dynamic_secret_lease_revocation_failures_total", { provider: "fake-target" })).toBe(1);
+    expect(m.value("dynamic_secret_lease_revocations_total", { provider: "fake-target" })).toBeUndefined();
+    expect(m.value("dynamic_secret_leases", { state: "active" })).toBe(1);
+    expect(m.value("dynamic_secret_leases", { state: "failed_to_delete" })).toBe(1);
+    expect(m.value("dynamic_secret_lease_oldest_overdue_seconds")).toBe(0);
+
+    // The remaining TOTP lease passes its expireAt a minute ago (tests move time by writing expire_at).
+    await t.testDb.db.updateTable("dynamic_secret_leases").set({ expire_at: new Date(Date.now() - 60_000) }).where("id", "=", second).execute();
+    m = await scrape();
+    expect(m.value("dynamic_secret_lease_oldest_overdue_seconds")).toBeGreaterThanOrEqual(59);
+    expect(m.value("dynamic_secret_lease_oldest_overdue_seconds")).toBeLessThan(120);
+
+    // The expiry sweep revokes it (the refused one is not due again yet): counted like an API revoke.
+    refuseRevocation = false;
+    await l.container.leaseExpiryService.sweep();
+    m = await scrape();
+    expect(m.value("dynamic_secret_lease_revocations_total", { provider: "totp" })).toBe(2);
+    expect(m.value("dynamic_secret_leases", { state: "active" })).toBe(0);
+    expect(m.value("dynamic_secret_lease_oldest_overdue_seconds")).toBe(0);
+
+    // Forced, the failed lease goes too.
+    expect((await l.app.inject({ method: "DELETE", url: `/api/v1/dynamic-secrets/leases/${flaky}`, headers: auth(), payload: { ...locator, isForced: true } })).statusCode).toBe(200);
+    m = await scrape();
+    expect(m.value("dynamic_secret_lease_revocations_total", { provider: "fake-target" })).toBe(1);
+    expect(m.value("dynamic_secret_leases", { state: "failed_to_delete" })).toBe(0);
+  });
+
+  test("lease metrics carry only their fixed labels; no secret, name, lease id, username or credential", async () => {
+    const m = await scrape();
+    const leaseSamples = m.samples.filter((s) => s.name.startsWith("dynamic_secret_lease"));
+    expect(new Set(leaseSamples.map((s) => s.name))).toEqual(
+      new Set([
+        "dynamic_secret_leases",
+        "dynamic_secret_lease_oldest_overdue_seconds",
+        "dynamic_secret_lease_revocations_total",
+        "dynamic_secret_lease_revocation_failures_total",
+      ]),
+    );
+    for (const s of leaseSamples) {
+      const allowed = s.name === "dynamic_secret_leases" ? ["state"] : s.name.endsWith("_total") ? ["provider"] : [];
+      expect(Object.keys(s.labels)).toEqual(allowed);
+    }
+    expect(leaseIds.length).toBe(3);
+    for (const needle of [LEASE_SECRET, FLAKY_SECRET, TOTP_SECRET, "canary-password", "target.example", ...leaseIds, ...usernames]) {
+      expect(m.body).not.toContain(needle);
     }
   });
 });
