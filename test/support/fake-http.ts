@@ -12,7 +12,7 @@ export type FakeHttpServer = {
   url: string;
   port: number;
   requests: RecordedRequest[];
-  /** Routes by "METHOD /path" (path without query string). */
+  /** Routes by "METHOD /path" (path without query string); "METHOD /prefix/*" matches any path below the prefix. */
   route(key: string, handler: FakeRoute): void;
   close(): Promise<void>;
 };
@@ -31,7 +31,9 @@ export async function startFakeHttp(routes: Record<string, FakeRoute> = {}): Pro
         body: Buffer.concat(chunks).toString("utf8"),
       };
       requests.push(recorded);
-      const handler = table.get(`${recorded.method} ${recorded.path.split("?")[0]}`);
+      const key = `${recorded.method} ${recorded.path.split("?")[0]}`;
+      const handler =
+        table.get(key) ?? [...table].find(([pattern]) => pattern.endsWith("/*") && key.startsWith(pattern.slice(0, -1)))?.[1];
       let reply: FakeReply;
       try {
         reply = handler ? await handler(recorded) : { status: 404, body: { message: "Not Found" } };
