@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { TtlSchema } from "../lib/ttl.js";
-import { removeTrailingSlash } from "./patch.js";
-import { checkUsernameTemplate, USERNAME_TEMPLATE_CHARACTERS } from "./username-template.js";
+import { removeTrailingSlash } from "../lib/secret-path.js";
+import { checkUsernameTemplate, USERNAME_TEMPLATE_CHARACTERS } from "./templates/username.js";
 
 // Request/response schemas of the dynamic-secret routes: the contract of
 // shared/openapi/patch-dynamic-secret.yaml. Absent means keep, null means clear: no patchable

@@ -6,6 +6,7 @@ import { EventType, type AuditEntry } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
 import { BadRequestError, PreconditionFailedError } from "../lib/errors.js";
 import { assertDefaultWithinMax } from "../lib/ttl.js";
+import { subjectAt } from "../permissions/ability.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import type { ProviderContext, ProviderRegistry } from "./providers/index.js";
 import * as repo from "./dynamic-secret.repository.js";
@@ -21,7 +22,8 @@ import type {
 } from "./dynamic-secret.types.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import { createDynamicSecretResolver, getNotFound, secretNotFound, type ResolverDeps } from "./resolve.js";
-import { assertNoGateways, diffUpdatedFields, isPlainObject, jsonEqual, planInputs, type Inputs } from "./patch.js";
+import { isPlainObject } from "../lib/objects.js";
+import { assertNoGateways, diffUpdatedFields, jsonEqual, planInputs, type Inputs } from "./patch.js";
 import { assertLeaseTargetUnchanged, leaseTargetMoves } from "../leases/drift.js";
 import { revokeLeasesBeforeDelete } from "../leases/lease-expiry.service.js";
 import type { TargetClient } from "../leases/revocation.js";
@@ -53,11 +55,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     return { ...rest, projectGatewayId: null, ...(inputs === undefined ? {} : { inputs }) };
   }
 
-  function provider(type: string) {
-    const found = providers.get(type);
-    if (!found) throw new Error(`Unknown dynamic secret provider type: ${type}`);
-    return found;
-  }
+  const provider = (type: string) => providers.providerFor(type);
 
   function decryptInputs(cipher: ProjectCipher, secret: DynamicSecret): Inputs {
     const value = cipher.decryptJson(secret.encryptedInput);
@@ -77,11 +75,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   async function create(input: CreateDynamicSecretInput) {
     const { actor, ctx } = input;
     const { project, permission } = await resolveProject(actor, input.projectSlug);
-    permission.assertCan(Action.CreateRootCredential, SUBJECT, {
-      environment: input.environmentSlug,
-      secretPath: input.path,
-      metadata: input.metadata ?? [],
-    });
+    permission.assertCan(Action.CreateRootCredential, SUBJECT, subjectAt(input.environmentSlug, input.path, input.metadata ?? []));
     const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
     await assertNameFree(folder.id, input.name);
     const type = input.provider.type;
@@ -290,17 +284,16 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   async function list(input: ListDynamicSecretsInput) {
     const { actor, ctx } = input;
     const { project, permission } = await resolveProject(actor, input.projectSlug);
-    const scope = { environment: input.environmentSlug, secretPath: input.path };
-    permission.assertCan(Action.ReadRootCredential, SUBJECT, scope);
+    permission.assertCan(Action.ReadRootCredential, SUBJECT, subjectAt(input.environmentSlug, input.path));
     const folder = await deps.folders.resolveFolderByPath(project.id, input.environmentSlug, input.path);
     const secrets = await repo.listDynamicSecretsInFolder(db, folder.id);
-    const visible = secrets.filter((s) => permission.can(Action.ReadRootCredential, SUBJECT, { ...scope, metadata: s.metadata }));
+    const visible = secrets.filter((s) => permission.can(Action.ReadRootCredential, SUBJECT, subjectAt(input.environmentSlug, input.path, s.metadata)));
     await audit(db, {
       actor,
       ctx,
       orgId: actor.orgId,
       project,
-      event: { type: EventType.ListDynamicSecrets, metadata: { ...scope, projectId: project.id } },
+      event: { type: EventType.ListDynamicSecrets, metadata: { environment: input.environmentSlug, secretPath: input.path, projectId: project.id } },
     });
     return visible.map((s) => view(s));
   }

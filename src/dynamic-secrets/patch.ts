@@ -1,14 +1,11 @@
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
+import { isPlainObject } from "../lib/objects.js";
 import type { ProviderRegistry } from "./providers/index.js";
 
 // Pure pieces of the PATCH: merging inputs, comparing them, listing changed fields.
 
 export type Inputs = Record<string, unknown>;
 export type MetadataEntry = { key: string; value: string };
-
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /**
  * Infisical's shallow merge: every top-level key of the patch replaces the stored one; nested
@@ -72,11 +69,6 @@ export function diffUpdatedFields(before: DiffSide, after: DiffSide): string[] {
   return [...fields].sort();
 }
 
-/** Removes one trailing slash, except from the root path (Infisical's removeTrailingSlash). */
-export function removeTrailingSlash(path: string): string {
-  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-}
-
 /** D20: gateways are not supported; the messages are Infisical's. */
 export function assertNoGateways(inputs: unknown): void {
   if (!isPlainObject(inputs)) return;
@@ -101,7 +93,7 @@ export function planInputs(
   patch: Inputs | undefined,
 ): InputsPlan {
   if (patch === undefined) return { inputs: stored, changed: false };
-  const merged = providers.restoreOmittedSecretFields(type, stored, mergeInputs(stored, patch), patch);
+  const merged = providers.restoreOmittedSecretFields(type, stored, mergeInputs(stored, patch));
   const parsed = providers.parseInputs(type, merged, []) as Inputs;
   return { inputs: parsed, changed: !jsonEqual(parsed, stored) };
 }

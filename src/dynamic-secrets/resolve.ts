@@ -1,9 +1,9 @@
 import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
-import type { SubjectFields } from "../permissions/ability.js";
+import { subjectAt, type SubjectFields } from "../permissions/ability.js";
 import { assertProjectType, notProjectMemberError, permissionFromAccess } from "../permissions/permission.service.js";
-import { folderLookup, folderNotFound, joinSecretPath } from "../projects/folder-path.js";
+import { folderLookup, folderNotFound, joinSecretPath } from "../lib/secret-path.js";
 import * as repo from "./dynamic-secret.repository.js";
 import { locateDynamicSecret } from "./resolve.repository.js";
 import type { Locator } from "./dynamic-secret.types.js";
@@ -77,11 +77,7 @@ export function createDynamicSecretResolver(deps: ResolverDeps, messages: { fold
     const folder = { id: walked.folderId, envId: walked.envId, environmentSlug: locator.environmentSlug, path: joinSecretPath(segments) };
     const secret = located.secret;
     if (!secret) throw notFound(locator.name, folder.path);
-    const fields = (metadata: MetadataEntry[]): SubjectFields => ({
-      environment: locator.environmentSlug,
-      secretPath: locator.path,
-      metadata,
-    });
+    const fields = (metadata: MetadataEntry[]): SubjectFields => subjectAt(locator.environmentSlug, locator.path, metadata);
     return { project, permission, folder, secret, fields };
   }
 

@@ -6,7 +6,7 @@ import {
   ProjectSlugSchema,
   SecretPathSchema,
 } from "../dynamic-secrets/dynamic-secret.schemas.js";
-import { removeTrailingSlash } from "../dynamic-secrets/patch.js";
+import { removeTrailingSlash } from "../lib/secret-path.js";
 import { TtlSchema } from "../lib/ttl.js";
 
 // Request/response schemas of the lease routes (leases.md §1). Unknown keys are stripped. `ttl`

@@ -10,6 +10,7 @@ import { randomString } from "../lib/random.js";
 import { createDynamicSecretResolver, type ResolverDeps } from "../dynamic-secrets/resolve.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
 import { ttlToMs } from "../lib/ttl.js";
+import { subjectAt } from "../permissions/ability.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import * as repo from "./lease.repository.js";
 import { afterFailedRevocation, assertRenewable, isCreating } from "./lease.state.js";
@@ -110,7 +111,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
     const lease = await repo.findLeaseInFolder(db, input.leaseId, folder.id);
     const secret = lease && (await secrets.findDynamicSecretById(db, lease.dynamicSecretId));
     if (!lease || !secret) throw leaseNotFound(input.leaseId);
-    const fields = { environment: input.environmentSlug, secretPath: input.path, metadata: secret.metadata };
+    const fields = subjectAt(input.environmentSlug, input.path, secret.metadata);
     return { project, permission, lease, secret, fields };
   }
 

@@ -30,12 +30,6 @@ export function createTargetClient(deps: RevocationDeps) {
     return cipher.decryptJson(secret.encryptedInput);
   }
 
-  function providerOf(type: string) {
-    const provider = deps.providers.get(type);
-    if (!provider) throw new Error(`Unknown dynamic secret provider type: ${type}`);
-    return provider;
-  }
-
   /** Never throws: a failure is an outcome, with a message fit for statusDetails (credentials redacted). */
   async function revoke(secret: DynamicSecret, inputs: unknown, lease: Lease): Promise<RevokeOutcome> {
     const outcome = await revokeInTarget(secret, inputs, lease);
@@ -45,7 +39,7 @@ export function createTargetClient(deps: RevocationDeps) {
 
   async function revokeInTarget(secret: DynamicSecret, inputs: unknown, lease: Lease): Promise<RevokeOutcome> {
     try {
-      const provider = providerOf(secret.type);
+      const provider = deps.providers.providerFor(secret.type);
       // A provider without leases never created anything (D35): nothing to revoke.
       if (!provider.revoke) return { ok: true };
       await provider.revoke({
@@ -64,7 +58,7 @@ export function createTargetClient(deps: RevocationDeps) {
     }
   }
 
-  return { inputsOf, providerOf, revoke, context: deps.providerContext };
+  return { inputsOf, providerOf: deps.providers.providerFor, revoke, context: deps.providerContext };
 }
 
 export type TargetClient = ReturnType<typeof createTargetClient>;

@@ -30,6 +30,14 @@ export type SubjectFields = {
   [field: string]: unknown;
 };
 
+/**
+ * The one way to build the fields of a check on something at a secret path: its environment, its
+ * path and, for a dynamic secret, its metadata (absent, not empty, when there is none to check).
+ */
+export function subjectAt(environment: string, secretPath: string, metadata?: { key: string; value: string }[]): SubjectFields {
+  return metadata === undefined ? { environment, secretPath } : { environment, secretPath, metadata };
+}
+
 /** `$glob`: the subject value must match the picomatch pattern (slashes are path separators). */
 export function globMatches(value: unknown, pattern: unknown): boolean {
   if (typeof value !== "string" || typeof pattern !== "string" || pattern === "") return false;

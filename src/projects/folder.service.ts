@@ -5,9 +5,10 @@ import type { Db } from "../db/database.js";
 import { isForeignKeyViolation } from "../db/pg-errors.js";
 import type { RequestContext } from "../http/request-context.js";
 import { NotFoundError, ValidationError } from "../lib/errors.js";
+import { subjectAt } from "../permissions/ability.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
-import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "./folder-path.js";
+import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "../lib/secret-path.js";
 import { createEnvironmentRepository } from "./environment.repository.js";
 import { createFolderRepository, type Folder, type FolderWithPath } from "./folder.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
@@ -53,10 +54,7 @@ export function createFolderService({
   ): Promise<Folder> {
     const permission = await permissionService.getProjectPermission(actor, input.projectId);
     const parentPath = normalizeSecretPath(input.path);
-    permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.SecretFolders, {
-      environment: input.environment,
-      secretPath: parentPath,
-    });
+    permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, parentPath));
     const segments = pathSegments(parentPath);
     const environment = await environments.findEnvironment(input.projectId, input.environment);
     if (!environment) {
@@ -94,7 +92,7 @@ export function createFolderService({
   async function listFolders(actor: Actor, input: { projectId: string; environment: string; path: string }): Promise<Folder[]> {
     const permission = await permissionService.getProjectPermission(actor, input.projectId);
     const path = normalizeSecretPath(input.path);
-    permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
+    permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, path));
     const segments = pathSegments(path);
     const walked = await folders.walkFolderPath(input.projectId, input.environment, segments);
     if (!walked) throw new NotFoundError(`Environment with slug '${input.environment}' not found`);
@@ -136,7 +134,7 @@ export function createFolderService({
   ): Promise<Folder> {
     const permission = await permissionService.getProjectPermission(actor, input.projectId);
     const path = normalizeSecretPath(input.path);
-    permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
+    permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, path));
     const parentId = await parentAt(permission, input.environment, path, "UpdateFolder");
     const notFound = () => new NotFoundError(`Folder with ID '${input.idOrName}' not found`, { errorName: "UpdateFolder" });
     const old = await folders.findChild(parentId, input.idOrName);
@@ -160,7 +158,7 @@ export function createFolderService({
   ): Promise<Folder> {
     const permission = await permissionService.getProjectPermission(actor, input.projectId);
     const path = normalizeSecretPath(input.path);
-    permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.SecretFolders, { environment: input.environment, secretPath: path });
+    permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, path));
     if (!(await environments.findEnvironment(permission.projectId, input.environment))) {
       throw new NotFoundError(`Environment with slug '${input.environment}' not found`);
     }

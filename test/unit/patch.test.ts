@@ -11,10 +11,10 @@ import {
   changedInputPaths,
   diffUpdatedFields,
   mergeInputs,
-  removeTrailingSlash,
   type DiffSide,
 } from "../../src/dynamic-secrets/patch.js";
-import { checkUsernameTemplate } from "../../src/dynamic-secrets/username-template.js";
+import { removeTrailingSlash } from "../../src/lib/secret-path.js";
+import { checkUsernameTemplate } from "../../src/dynamic-secrets/templates/username.js";
 
 describe("mergeInputs (shallow, as Infisical)", () => {
   test.each([
@@ -129,6 +129,10 @@ describe("usernameTemplate check", () => {
   ])("%j → %s", (template, verdict) => {
     expect(checkUsernameTemplate(template)).toBe(verdict);
   });
+});
+
+test("usernameTemplate: `{{randomUsername}}}` does not parse in Handlebars, which renders it, so it is refused", () => {
+  expect(checkUsernameTemplate("{{randomUsername}}}")).toBe("unparsable");
 });
 
 describe("PATCH body schema", () => {

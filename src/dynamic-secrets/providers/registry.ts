@@ -1,17 +1,14 @@
 import { z } from "zod";
 import { ValidationError } from "../../lib/errors.js";
+import { isPlainObject } from "../../lib/objects.js";
 import type { DynamicSecretProvider } from "./provider.js";
 
 type Path = (string | number)[];
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function getAt(value: unknown, path: string[]): unknown {
   let current = value;
   for (const key of path) {
-    if (!isObject(current)) return undefined;
+    if (!isPlainObject(current)) return undefined;
     current = current[key];
   }
   return current;
@@ -23,7 +20,7 @@ function cloneAlong(value: Record<string, unknown>, parents: string[]): Record<s
   let current = root;
   for (const key of parents) {
     const next = current[key];
-    if (!isObject(next)) return undefined;
+    if (!isPlainObject(next)) return undefined;
     current[key] = { ...next };
     current = current[key] as Record<string, unknown>;
   }
@@ -44,7 +41,7 @@ export function createProviderRegistry(list: readonly DynamicSecretProvider[]) {
     branches as unknown as [(typeof branches)[number], ...(typeof branches)[number][]],
   );
 
-  function require(type: string): DynamicSecretProvider {
+  function providerFor(type: string): DynamicSecretProvider {
     const provider = byType.get(type);
     // A stored row with an unknown type is a server fault (500), not a client error.
     if (!provider) throw new Error(`Unknown dynamic secret provider type: ${type}`);
@@ -53,6 +50,8 @@ export function createProviderRegistry(list: readonly DynamicSecretProvider[]) {
 
   return {
     get: (type: string) => byType.get(type),
+    /** The provider of a stored secret's type; an unknown one is a server fault (500). */
+    providerFor,
     types,
     providerSchema,
 
@@ -61,7 +60,7 @@ export function createProviderRegistry(list: readonly DynamicSecretProvider[]) {
      * `pathPrefix`), then runs its static checks (statement templates → 400).
      */
     parseInputs(type: string, inputs: unknown, pathPrefix: Path): unknown {
-      const provider = require(type);
+      const provider = providerFor(type);
       const result = provider.inputsSchema.safeParse(inputs);
       if (!result.success) {
         throw new ValidationError(
@@ -74,8 +73,8 @@ export function createProviderRegistry(list: readonly DynamicSecretProvider[]) {
 
     /** Copy of inputs without the provider's secret fields (the key is removed, not masked). */
     redact(type: string, inputs: unknown): unknown {
-      const provider = require(type);
-      if (!isObject(inputs) || provider.secretFields.length === 0) return inputs;
+      const provider = providerFor(type);
+      if (!isPlainObject(inputs) || provider.secretFields.length === 0) return inputs;
       let out: Record<string, unknown> = inputs;
       for (const dotted of provider.secretFields) {
         const path = dotted.split(".");
@@ -93,12 +92,11 @@ export function createProviderRegistry(list: readonly DynamicSecretProvider[]) {
     /**
      * After the shallow merge, puts back each declared secret the merged object lacks, provided
      * the stored inputs have it and its parent object exists in the merged inputs (spec §2.Z).
-     * A value the caller supplied always wins. `patch` is the caller's `data.inputs`.
+     * A value the caller supplied always wins.
      */
-    restoreOmittedSecretFields(type: string, stored: unknown, merged: unknown, patch: unknown): unknown {
-      const provider = require(type);
-      void patch;
-      if (!isObject(merged) || !isObject(stored) || provider.secretFields.length === 0) return merged;
+    restoreOmittedSecretFields(type: string, stored: unknown, merged: unknown): unknown {
+      const provider = providerFor(type);
+      if (!isPlainObject(merged) || !isPlainObject(stored) || provider.secretFields.length === 0) return merged;
       let out: Record<string, unknown> = merged;
       for (const dotted of provider.secretFields) {
         const path = dotted.split(".");

@@ -1,54 +1,73 @@
+import Handlebars from "handlebars";
 import { BadRequestError } from "../../lib/errors.js";
+import { TEMPLATE_HELPERS } from "./render.js";
 
-// Statement templates (spec §2.Y): only top-level text and simple mustaches `{{name …}}` whose
-// name is an allowed helper or an allowed variable for that statement. Helper arguments are not
-// inspected. Anything else — blocks, comments, partials, sub-expressions, dotted or `this.` paths —
-// fails with `Template sanitization failed: <name>`.
+// Which templates are accepted, decided by Handlebars' own parser (the parser render.ts compiles
+// with), so a template that passes validation also renders (D11). After the parse, the template
+// may hold only text and simple mustaches `{{head …}}`, `{{{head …}}}` or `{{&head …}}` whose head
+// is an allowed helper or variable. Blocks, comments, partials, decorators, sub-expression or
+// literal heads, `this.`/`../`/`@` paths are refused. Helper arguments are not inspected (as in
+// Infisical).
 
-const ALLOWED_HELPERS = new Set(["replace", "truncate", "random", "uppercase", "lowercase"]);
-const SIMPLE_NAME = /^[A-Za-z_$][\w$-]*$/;
+export type TemplateVerdict = "ok" | "disallowed" | "unparsable";
 
-type Mustache = { raw: string; body: string };
+type Statement = { type: string; path?: { type: string; original?: string; parts?: string[]; data?: boolean; depth?: number } };
 
-/** Top-level mustaches of a Handlebars-style template; undefined when it does not parse. */
-function mustachesOf(template: string): Mustache[] | undefined {
-  const found: Mustache[] = [];
-  let i = 0;
-  while (i < template.length) {
-    const open = template.indexOf("{{", i);
-    if (open === -1) break;
-    if (open > 0 && template[open - 1] === "\\") {
-      i = open + 2; // `\{{` is literal text in Handlebars
-      continue;
-    }
-    const triple = template.startsWith("{{{", open);
-    const isComment = template.startsWith("{{!--", open) || template.startsWith("{{~!--", open);
-    const closer = isComment ? "--}}" : triple ? "}}}" : "}}";
-    const close = template.indexOf(closer, open + (triple ? 3 : 2));
-    if (close === -1) return undefined;
-    const raw = template.slice(open, close + closer.length);
-    let body = template.slice(open + (triple ? 3 : 2), close).trim();
-    body = body.replace(/^~/, "").replace(/~$/, "").trim();
-    if (!isComment && body === "") return undefined;
-    found.push({ raw, body });
-    i = close + closer.length;
+function parse(template: string): Statement[] | undefined {
+  try {
+    return Handlebars.parse(template).body as Statement[];
+  } catch {
+    return undefined;
   }
-  return found;
 }
 
-function isAllowed(body: string, allowedVariables: ReadonlySet<string>): boolean {
-  const unescaped = body.startsWith("&") ? body.slice(1).trim() : body;
-  const name = unescaped.split(/\s+/, 1)[0] ?? "";
-  if (!SIMPLE_NAME.test(name) || name === "this" || name === "else") return false;
-  return ALLOWED_HELPERS.has(name) || allowedVariables.has(name);
+function statementAllowed(statement: Statement, allowedHeads: ReadonlySet<string>): boolean {
+  if (statement.type === "ContentStatement") return true;
+  if (statement.type !== "MustacheStatement") return false;
+  const path = statement.path;
+  if (path?.type !== "PathExpression" || path.data || path.depth !== 0 || path.original === undefined) return false;
+  // `{{[identity.name]}}` names one key "identity.name", not the path: the parts must match too.
+  return allowedHeads.has(path.original) && path.parts?.join(".") === path.original && path.parts.length === path.original.split(".").length;
 }
 
-/** Throws 400 `Template sanitization failed: <templateName>` unless the template is acceptable. */
+type Lexer = { setInput(input: string): void; lex(): number | string };
+const { lexer: handlebarsLexer, terminals_: terminals } = (Handlebars as unknown as { Parser: { lexer: Lexer; terminals_: Record<number, string> } }).Parser;
+
+/**
+ * `{{(helper …)}}`: a mustache whose head is a sub-expression. Handlebars' grammar has no such
+ * mustache, but the author wrote a well-formed expression we do not allow, so it is `disallowed`
+ * rather than `unparsable`. Decided on Handlebars' own tokens.
+ */
+function hasSubExpressionHead(template: string): boolean {
+  const lexer = Object.create(handlebarsLexer) as Lexer;
+  try {
+    lexer.setInput(template);
+    let previous = "";
+    for (let i = 0; i <= template.length; i += 1) {
+      const token = lexer.lex();
+      const name = typeof token === "number" ? terminals[token] : token;
+      if (name === "EOF" || name === undefined) return false;
+      if (name === "OPEN_SEXPR" && (previous === "OPEN" || previous === "OPEN_UNESCAPED")) return true;
+      previous = name;
+    }
+  } catch {
+    // Not even tokens: unparsable.
+  }
+  return false;
+}
+
+/** `unparsable` when Handlebars cannot parse it; `disallowed` when a statement is not allowed. */
+export function inspectTemplate(template: string, allowedVariables: readonly string[]): TemplateVerdict {
+  const statements = parse(template);
+  if (!statements) return hasSubExpressionHead(template) ? "disallowed" : "unparsable";
+  const allowedHeads = new Set([...TEMPLATE_HELPERS, ...allowedVariables]);
+  return statements.every((s) => statementAllowed(s, allowedHeads)) ? "ok" : "disallowed";
+}
+
+/** Throws 400 `Template sanitization failed: <templateName>` unless the statement template is acceptable. */
 export function validateStatementTemplate(templateName: string, template: string, allowedVariables: readonly string[]) {
-  const mustaches = mustachesOf(template);
   // Infisical lets a parse error escape as a 500; an unparsable template is the caller's input.
-  const allowed = new Set(allowedVariables);
-  if (!mustaches || !mustaches.every((m) => isAllowed(m.body, allowed))) {
+  if (inspectTemplate(template, allowedVariables) !== "ok") {
     throw new BadRequestError(`Template sanitization failed: ${templateName}`);
   }
 }

@@ -159,6 +159,19 @@ describe("schema validation → 422 ValidationFailure", () => {
     ]);
   });
 
+  test("D11: `{{randomUsername}}}` (Handlebars cannot parse it) → the same 422 as any unparsable template, nothing stored", async () => {
+    const name = await freshSecret();
+    const unparsable = await patchDs(t, f, name, { usernameTemplate: "{{" });
+    const res = await patchDs(t, f, name, { usernameTemplate: "{{randomUsername}}}" });
+    expect(res.status).toBe(422);
+    expect(res.body).toEqual(
+      envelope(422, "ValidationFailure", [{ code: "custom", message: "Invalid input", path: ["data", "usernameTemplate"] }]),
+    );
+    expect(res.body.message).toEqual(unparsable.body.message);
+    const after = await patchDs(t, f, name, {});
+    expect(after.body.dynamicSecret.usernameTemplate).toBeNull();
+  });
+
   test("F.2 19: validation comes before project and membership", async () => {
     const res = await patchDs(t, f, "x", {}, { as: out, environmentSlug: "" });
     expect(res.status).toBe(422);

@@ -86,7 +86,7 @@ describe("restoreOmittedSecretFields (PATCH)", () => {
   test("puts back an omitted nested secret when the patch replaces its parent", () => {
     const patchInputs = { clientAuth: { method: "client-secret-post" } };
     const merged = { ...OAUTH2, ...patchInputs };
-    expect(registry.restoreOmittedSecretFields("oauth2", OAUTH2, merged, patchInputs)).toEqual({
+    expect(registry.restoreOmittedSecretFields("oauth2", OAUTH2, merged)).toEqual({
       ...OAUTH2,
       clientAuth: { method: "client-secret-post", clientSecret: "very-secret" },
     });
@@ -96,24 +96,24 @@ describe("restoreOmittedSecretFields (PATCH)", () => {
   test("keeps a supplied secret", () => {
     const patchInputs = { clientAuth: { method: "client-secret-basic", clientSecret: "new" } };
     const merged = { ...OAUTH2, ...patchInputs };
-    expect(registry.restoreOmittedSecretFields("oauth2", OAUTH2, merged, patchInputs)).toEqual(merged);
+    expect(registry.restoreOmittedSecretFields("oauth2", OAUTH2, merged)).toEqual(merged);
   });
 
   test("restores nothing when the parent object is missing", () => {
     const merged = { ...OAUTH2, clientAuth: undefined };
-    expect(registry.restoreOmittedSecretFields("oauth2", OAUTH2, merged, {})).toBe(merged);
+    expect(registry.restoreOmittedSecretFields("oauth2", OAUTH2, merged)).toBe(merged);
   });
 
   test("leaves providers without secret fields untouched (same object)", () => {
     const merged = { ...SQL, password: undefined };
-    expect(registry.restoreOmittedSecretFields("sql-database", SQL, merged, {})).toBe(merged);
+    expect(registry.restoreOmittedSecretFields("sql-database", SQL, merged)).toBe(merged);
   });
 
   test("SSH: a restored CA is reused while the algorithm is unchanged, regenerated when it changes", () => {
     const stored = registry.parseInputs("ssh", { principals: ["ubuntu"] }, []) as Record<string, unknown>;
     const patchInputs = { principals: ["root"] };
     const redactedStored = registry.redact("ssh", stored) as Record<string, unknown>;
-    const merged = registry.restoreOmittedSecretFields("ssh", stored, { ...redactedStored, ...patchInputs }, patchInputs);
+    const merged = registry.restoreOmittedSecretFields("ssh", stored, { ...redactedStored, ...patchInputs });
     const same = registry.parseInputs("ssh", merged, []) as Record<string, unknown>;
     expect(same.caPrivateKey).toBe(stored.caPrivateKey);
     expect(same.caPublicKey).toBe(stored.caPublicKey);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { validateStatementTemplate } from "../../../src/dynamic-secrets/templates/check.js";
+import { inspectTemplate, validateStatementTemplate } from "../../../src/dynamic-secrets/templates/check.js";
 
 const SQL_CREATION = ["username", "password", "expiration", "database"];
 
@@ -45,5 +45,21 @@ describe("statement templates (§2.Y)", () => {
     expect(() => validateStatementTemplate("SQL revoke", "DROP ROLE {{username}} -- {{password}}", ["username", "database"])).toThrow(
       "Template sanitization failed: SQL revoke",
     );
+  });
+});
+
+describe("Handlebars' parser decides what parses (the renderer's own parser)", () => {
+  test.each(["{{username}}}", "{{{username}}", "{{#if username}}x", "{{^}}"])("refuses %j, which Handlebars cannot parse", (template) => {
+    expect(() => validateStatementTemplate("SQL creation", template, SQL_CREATION)).toThrow("Template sanitization failed: SQL creation");
+  });
+
+  test("a bracketed segment naming an allowed dotted path is refused: it would look up another key", () => {
+    expect(inspectTemplate("{{[identity.name]}}", ["identity.name"])).toBe("disallowed");
+    expect(inspectTemplate("{{identity.name}}", ["identity.name"])).toBe("ok");
+  });
+
+  test("decorators and partial blocks are refused", () => {
+    expect(inspectTemplate("{{*decorator}}", [])).toBe("disallowed");
+    expect(inspectTemplate("{{#> layout}}x{{/layout}}", [])).toBe("disallowed");
   });
 });

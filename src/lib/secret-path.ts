@@ -1,14 +1,18 @@
-import { BadRequestError, NotFoundError } from "../lib/errors.js";
+import { BadRequestError, NotFoundError } from "./errors.js";
 
 // Secret paths: "/" is the root, segments are folder names (auth-and-permissions.md §B.5 step 6).
 
 const SEGMENT_RE = /^[a-zA-Z0-9-_]+$/;
 
-/** Adds a missing leading slash and removes trailing ones; the root stays "/". */
+/** Removes one trailing slash, except from the root path (Infisical's removeTrailingSlash). */
+export function removeTrailingSlash(path: string): string {
+  return path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
+}
+
+/** Adds a missing leading slash and removes every trailing one; the root stays "/". */
 export function normalizeSecretPath(path: string): string {
   const withLeading = path.startsWith("/") ? path : `/${path}`;
-  const trimmed = withLeading.replace(/\/+$/, "");
-  return trimmed === "" ? "/" : trimmed;
+  return removeTrailingSlash(withLeading.replace(/\/+$/, "/"));
 }
 
 /** The folder names along `path`, each checked; an invalid one is the spec's 400. */
@@ -44,7 +48,6 @@ export function folderLookup(path: string, environmentSlug: string): { segments:
   } catch (error) {
     return { error: error as Error };
   }
-  const lookup = path.length > 1 && path.endsWith("/") ? path.slice(0, -1) : path;
-  if (lookup !== joinSecretPath(segments)) return { error: folderNotFound(path, environmentSlug) };
+  if (removeTrailingSlash(path) !== joinSecretPath(segments)) return { error: folderNotFound(path, environmentSlug) };
   return { segments };
 }
