@@ -1,6 +1,6 @@
 import type { Db, Trx } from "../db/database.js";
 import { isForeignKeyViolation } from "../db/pg-errors.js";
-import { folderNotFound } from "../projects/folder-path.js";
+import { folderNotFound } from "../lib/secret-path.js";
 import { auditRowValues, insertAuditLog } from "../audit/audit.repository.js";
 import { EventType, type AuditEntry } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
