@@ -2,7 +2,7 @@ import type { Db, Executor, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
 import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
 import * as repo from "./lease.repository.js";
-import { afterFailedRevocation, failureDetails, isCreating } from "./lease.state.js";
+import { afterFailedRevocation, failureDetails } from "./lease.state.js";
 import type { LeaseQueue } from "./lease.service.js";
 import type { TargetClient } from "./revocation.js";
 import { finishPendingDeletions } from "./container-deletion.js";
@@ -53,11 +53,12 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
       const lease = await repo.lockIfDue(trx, leaseId, deps.staleCreatingMs);
       if (!lease) return "skipped" as const;
       const result = await target.revoke(parent.secret, parent.inputs, lease);
-      // D25: a dead process's `creating` row is revoked best-effort and dropped.
-      if (result.ok || isCreating(lease)) {
+      if (result.ok) {
         await repo.deleteLease(trx, lease.id);
         return "revoked" as const;
       }
+      // D27, and D25 for a dead process's `creating` row: its credential may exist, so a failed
+      // revocation keeps the row, now visible as `Failed to delete`, and retries with backoff.
       const next = afterFailedRevocation(lease.revokeAttempts, result.message);
       await repo.markRevocationFailed(trx, lease.id, next);
       retryInMs = next.retryInMs;

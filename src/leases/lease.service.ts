@@ -115,15 +115,21 @@ export function createLeaseService(deps: LeaseServiceDeps) {
     return { project, permission, lease, secret, fields };
   }
 
-  /** Best-effort undo of a create that did not complete (D25): revoke in the target, drop the row. */
-  async function abandon(lease: Lease, secret: DynamicSecret, inputs: unknown): Promise<void> {
+  /**
+   * Undo of a create that did not complete (D25): revoke in the target, drop the row. When the
+   * provider had created the credential (`created`) and the revoke fails, the row stays
+   * `creating`: the stale-`creating` sweep retries it (and shows it as `Failed to delete` if it
+   * fails again), so no credential is left without a row. A provider that failed cleans up after
+   * itself (D33): its row goes whatever the best-effort revoke says.
+   */
+  async function abandon(lease: Lease, secret: DynamicSecret, inputs: unknown, created: boolean): Promise<void> {
     await db
       .transaction()
       .execute(async (trx) => {
         const locked = await repo.lockLease(trx, lease.id);
         if (!locked) return;
-        await target.revoke(secret, inputs, locked.lease);
-        await repo.deleteLease(trx, lease.id);
+        const outcome = await target.revoke(secret, inputs, locked.lease);
+        if (outcome.ok || !created) await repo.deleteLease(trx, lease.id);
       })
       .catch(() => undefined); // the stale-`creating` sweep finishes what this could not
   }
@@ -161,7 +167,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
     try {
       ({ data } = await provider.create({ inputs, entityId, expireAt: creating.expireAt, config: creating.config, ctx: target.context }));
     } catch (err) {
-      await abandon(creating, secret, inputs);
+      await abandon(creating, secret, inputs, false);
       throw err;
     }
     let lease: Lease;
@@ -178,7 +184,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
         return active;
       });
     } catch (err) {
-      await abandon(creating, secret, inputs);
+      await abandon(creating, secret, inputs, true);
       throw err;
     }
     deps.queue.schedule(lease.id, lease.expireAt);

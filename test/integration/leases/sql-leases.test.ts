@@ -190,6 +190,34 @@ describe("postgres", () => {
     expect(await leaseRow(t, lease.id)).toBeUndefined();
     expect(await pgRole(data.DB_USERNAME)).toBeUndefined();
   });
+
+  test("D25 + D27: a stale `creating` row whose revocation fails is kept (`Failed to delete`, backoff) and retried until the role is gone", async () => {
+    const { lease, data } = await pgLease();
+    await t.testDb.db
+      .updateTable("dynamic_secret_leases")
+      .set({ status: "creating", created_at: new Date(Date.now() - 3_600_000) } as never)
+      .where("id", "=", lease.id)
+      .execute();
+    // The role owns a table: DROP ROLE fails until the table is gone.
+    const table = `lease_block_${suffix()}`;
+    await pgAdmin((c) => c.query(`CREATE TABLE ${table} (id int); ALTER TABLE ${table} OWNER TO "${data.DB_USERNAME}"`));
+    expect((await t.container.leaseExpiryService.sweep()).failed).toBe(1);
+    const kept = (await leaseRow(t, lease.id))!;
+    expect(kept.status).toBe("Failed to delete");
+    expect(kept.status_details).toMatch(/^Failed to revoke lease from provider: /);
+    expect(kept.revoke_attempts).toBe(1);
+    expect(kept.next_attempt_at!.getTime()).toBeGreaterThan(Date.now());
+    expect(await pgRole(data.DB_USERNAME)).toBeDefined();
+    // Now visible (a credential may exist), and not retried before its next attempt time.
+    expect((await listLeases(t, f, "pg-ds")).body.leases.map((l: any) => l.id)).toContain(lease.id);
+    expect((await t.container.leaseExpiryService.sweep()).failed).toBe(0);
+
+    await pgAdmin((c) => c.query(`DROP TABLE ${table}`));
+    await t.testDb.db.updateTable("dynamic_secret_leases").set({ next_attempt_at: new Date(Date.now() - 1000) }).where("id", "=", lease.id).execute();
+    await t.container.leaseExpiryService.sweep();
+    expect(await leaseRow(t, lease.id)).toBeUndefined();
+    expect(await pgRole(data.DB_USERNAME)).toBeUndefined();
+  });
 });
 
 describe("mariadb", () => {
