@@ -7,12 +7,14 @@
 // creates is dropped and every process it starts is stopped; their logs stay in a temp folder.
 //
 //   BENCH_RUNS (2) rounds · BENCH_SECONDS (8) measured + BENCH_WARMUP (2) per run · BENCH_LOG_LEVEL (info)
+//   BENCH_SCENARIOS (all): comma-separated ids to run, e.g. "c16-ttl,c1-ttl"; "pglite" for the embedded row
+// The server runs compiled (`node dist/src/main.js`, what `npm start` runs), built first by `npm run build`.
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { spawn, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import autocannon from "autocannon";
 import pg from "pg";
 import { BARE_PROJECT, setupBare } from "./bare-schema.js";
@@ -90,7 +92,7 @@ const serverEnv = (extra: Record<string, string>) => ({
   LOG_LEVEL,
   ...extra,
 });
-const startServer = (label: string, extra: Record<string, string>) => start(label, ["--import", "tsx", "src/main.ts"], serverEnv(extra));
+const startServer = (label: string, extra: Record<string, string>) => start(label, ["dist/src/main.js"], serverEnv(extra));
 const startBare = (label: string, url: string) => start(label, ["bench/bare.mjs"], { BARE_DATABASE_URL: url });
 
 // ── databases ────────────────────────────────────────────────────────────────────────────────
@@ -165,7 +167,17 @@ const SCENARIOS: Scenario[] = [
   { id: "c16-inputs", connections: 16, kind: "inputs", targets: SECRETS },
 ];
 
-type Result = { rps: number; p50: number; p99: number; non2xx: number; busyCores: number; foreignCores: number };
+type Result = {
+  rps: number;
+  p50: number;
+  p99: number;
+  non2xx: number;
+  busyCores: number;
+  foreignCores: number;
+  /** CPU (user + system) per answered request: the measured process, and all postgres processes. */
+  cpuUs: number;
+  pgCpuUs: number;
+};
 
 function cpuJiffies(): { busy: number; total: number } {
   const fields = readFileSync("/proc/stat", "utf8").split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
@@ -173,17 +185,28 @@ function cpuJiffies(): { busy: number; total: number } {
   const total = fields.reduce((a, b) => a + b, 0);
   return { busy: total - idle, total };
 }
-function processJiffies(pids: number[]): number {
-  let sum = 0;
+function jiffiesByPid(pids: number[]): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
       const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      sum += Number(f[11]) + Number(f[12]);
+      byPid.set(pid, Number(f[11]) + Number(f[12]));
     } catch {
       // gone
     }
   }
+  return byPid;
+}
+function processJiffies(pids: number[]): number {
+  let sum = 0;
+  for (const jiffies of jiffiesByPid(pids).values()) sum += jiffies;
+  return sum;
+}
+/** CPU used between two snapshots by the processes alive at both (a process that exits takes its count with it). */
+function jiffiesBetween(before: Map<number, number>, after: Map<number, number>): number {
+  let sum = 0;
+  for (const [pid, jiffies] of after) sum += jiffies - (before.get(pid) ?? jiffies);
   return sum;
 }
 function postgresPids(): number[] {
@@ -214,6 +237,8 @@ async function load(base: string, token: string, scenario: Scenario, seconds: nu
   const pgPids = postgresPids();
   const cpu0 = cpuJiffies();
   const mine0 = processJiffies([process.pid, ...(serverPid ? [serverPid] : []), ...pgPids]);
+  const side0 = serverPid ? processJiffies([serverPid]) : 0;
+  const pg0 = jiffiesByPid(pgPids);
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(
       {
@@ -235,6 +260,8 @@ async function load(base: string, token: string, scenario: Scenario, seconds: nu
   });
   const cpu1 = cpuJiffies();
   const mine1 = processJiffies([process.pid, ...(serverPid ? [serverPid] : []), ...pgPids]);
+  const side1 = serverPid ? processJiffies([serverPid]) : 0;
+  const pg1 = jiffiesByPid(pgPids);
   const sorted = Float64Array.from(latencies).sort();
   const pct = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]! : NaN);
   const busy = cpu1.busy - cpu0.busy;
@@ -246,6 +273,8 @@ async function load(base: string, token: string, scenario: Scenario, seconds: nu
     non2xx: result.non2xx,
     busyCores: cores(busy),
     foreignCores: Math.max(0, cores(busy - (mine1 - mine0))),
+    cpuUs: ((side1 - side0) * 10_000) / Math.max(1, latencies.length),
+    pgCpuUs: (jiffiesBetween(pg0, pg1) * 10_000) / Math.max(1, latencies.length),
   };
 }
 
@@ -288,8 +317,17 @@ const tokenOf = new Map<string, string>();
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : "–");
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 
+const wanted = process.env.BENCH_SCENARIOS?.split(",").map((id) => id.trim()).filter(Boolean);
+const runs = (id: string) => !wanted || wanted.includes(id);
+
+function build(): void {
+  const result = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
+  if (result.status !== 0) throw new Error("npm run build failed");
+}
+
 async function main() {
   const t0 = Date.now();
+  build();
   const serverDb = await createDatabase("server");
   const bareDb = await createDatabase("bare");
   await setupBare(urlOf(bareDb), [...SECRETS, "hot"].map((name) => ({ path: PATH, name })));
@@ -298,15 +336,15 @@ async function main() {
   const server = Object.assign(serverProc, { token: await setupServer(serverProc.base) });
   tokenOf.set(serverDb, server.token);
   const pgliteDir = join(work, "pglite");
-  const pgliteProc = await startServer("server-pglite", { DATA_DIR: pgliteDir });
-  const pglite = Object.assign(pgliteProc, { token: await setupServer(pgliteProc.base) });
+  const pgliteProc = runs("pglite") ? await startServer("server-pglite", { DATA_DIR: pgliteDir }) : undefined;
+  const pglite = pgliteProc && Object.assign(pgliteProc, { token: await setupServer(pgliteProc.base) });
   log(`setup ${((Date.now() - t0) / 1000).toFixed(0)} s; logs in ${work}; ${RUNS} interleaved rounds of ${WARMUP}+${SECONDS} s per side, server LOG_LEVEL=${LOG_LEVEL}`);
 
   type Row = { id: string; bare: Result[]; server: Result[] };
   const rows: Row[] = [];
   const plan: { scenario: Scenario; side: typeof server; label: string }[] = [
-    ...SCENARIOS.map((scenario) => ({ scenario, side: server, label: scenario.id })),
-    { scenario: SCENARIOS[1]!, side: pglite, label: "c16-ttl PGlite" },
+    ...SCENARIOS.filter((scenario) => runs(scenario.id)).map((scenario) => ({ scenario, side: server, label: scenario.id })),
+    ...(pglite ? [{ scenario: SCENARIOS[1]!, side: pglite, label: "c16-ttl PGlite" }] : []),
   ];
   for (const { scenario, side, label } of plan) {
     const row: Row = { id: label, bare: [], server: [] };
@@ -318,14 +356,14 @@ async function main() {
     const last = row.server.at(-1)!;
     log(`  ${label}: server ${fmt(mean(row.server.map((r) => r.rps)))} req/s vs bare ${fmt(mean(row.bare.map((r) => r.rps)))} (non-2xx ${last.non2xx})`);
   }
-  await pglite.stop();
+  await pglite?.stop();
   await server.stop();
   await bare.stop();
   const statements = await statementsPerPatch(serverDb, bareDb);
 
   log("");
-  log("| scenario | bare req/s | bare p50 / p99 ms | server req/s | server p50 / p99 ms | throughput ratio | p99 ratio | p50 ratio | foreign cores |");
-  log("|---|---|---|---|---|---|---|---|---|");
+  log("| scenario | bare req/s | bare p50 / p99 ms | server req/s | server p50 / p99 ms | throughput ratio | p99 ratio | p50 ratio | CPU µs/req bare / server | postgres CPU µs/req bare / server | foreign cores |");
+  log("|---|---|---|---|---|---|---|---|---|---|---|");
   for (const row of rows) {
     const ratios = row.server.map((s, i) => s.rps / row.bare[i]!.rps);
     const p99 = row.server.map((s, i) => s.p99 / row.bare[i]!.p99);
@@ -336,6 +374,7 @@ async function main() {
       `| ${row.id} | ${fmt(avg("rps", row.bare))} | ${fmt(avg("p50", row.bare), 1)} / ${fmt(avg("p99", row.bare), 1)} | ` +
         `${fmt(avg("rps", row.server))} | ${fmt(avg("p50", row.server), 1)} / ${fmt(avg("p99", row.server), 1)} | ` +
         `${fmt(mean(ratios), 2)} (${ratios.map((r) => fmt(r, 2)).join(", ")}) | ${fmt(mean(p99), 2)} | ${fmt(mean(p50), 2)} | ` +
+        `${fmt(avg("cpuUs", row.bare))} / ${fmt(avg("cpuUs", row.server))} | ${fmt(avg("pgCpuUs", row.bare))} / ${fmt(avg("pgCpuUs", row.server))} | ` +
         `${fmt(Math.min(...foreign), 2)}–${fmt(Math.max(...foreign), 2)} |`,
     );
   }

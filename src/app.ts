@@ -1,6 +1,6 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
 import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
-import { registerAuth } from "./auth/auth.plugin.js";
+import { registerAuth, settlePendingAuth } from "./auth/auth.plugin.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
 import { universalAuthRoutes } from "./auth/universal-auth.routes.js";
@@ -87,7 +87,7 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(app);
+  registerErrorHandling(app, settlePendingAuth(container.authService));
   registerJsonBodyParser(app);
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);

@@ -66,6 +66,7 @@ export function createContainer({
     providerContext,
     target: leaseTarget,
     kms: kmsService,
+    auth: authService,
     projects: projectService,
     permissions: permissionService,
     folders: folderService,
@@ -75,6 +76,7 @@ export function createContainer({
   const leaseDeps = { db, target: leaseTarget, queue: leaseQueue };
   const leaseService = createLeaseService({
     ...leaseDeps,
+    auth: authService,
     projects: projectService,
     permissions: permissionService,
     folders: folderService,

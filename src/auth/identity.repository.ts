@@ -1,4 +1,4 @@
-import { sql } from "kysely";
+import { sql, type RawBuilder } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TrustedIp } from "../db/tables/common.js";
 import { ALLOW_ALL_IPS } from "./trusted-ips.js";
@@ -97,27 +97,17 @@ export function authMethodsOf(row: { ua_id: string | null; ta_id: string | null 
   return [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])];
 }
 
-export function createIdentityRepository(db: Executor) {
-  return {
-    /**
-     * The authentication hot path, one round trip: the live token row joined to its identity, org
-     * membership and auth-method IP allow-list. A token with a uses limit has its use counted in
-     * the same statement when the limit and TTL allow (the UPDATE re-checks both on the locked
-     * row, so N concurrent requests on a limit of N all count exactly once). A token without one is
-     * not written at all, except `access_token_last_used_at` once per LAST_USED_INTERVAL_SECONDS.
-     */
-    async useAccessToken(tokenId: string): Promise<TokenUse | undefined> {
-      const { rows } = await sql<
-        TokenRow & {
-          identity_name: string;
-          org_id: string | null;
-          org_membership_active: boolean | null;
-          trusted_ips: TrustedIp[] | null;
-          counted: boolean;
-          now: Date;
-        }
-      >`/*prepared:use_access_token*/
-        WITH cur AS (
+/**
+ * The authentication hot path as SQL, for one statement: CTE `cur` is the live token row joined to
+ * its identity, org membership and auth-method IP allow-list; CTE `used` counts the use of a token
+ * with a uses limit when the limit and TTL allow (the UPDATE re-checks both on the locked row, so N
+ * concurrent requests on a limit of N all count exactly once). A token without one is not written
+ * at all, except `access_token_last_used_at` once per LAST_USED_INTERVAL_SECONDS. A data-modifying
+ * CTE runs whether or not the rest of the statement reads it, so a request's first read can carry
+ * it (see TOKEN_USE_COLUMNS).
+ */
+export function tokenUseCtes(tokenId: string): RawBuilder<unknown> {
+  return sql`cur AS (
           SELECT t.id, t.identity_id, t.identity_ua_client_secret_id, t.auth_method, t.access_token_ttl,
                  t.access_token_max_ttl, t.access_token_num_uses, t.access_token_num_uses_limit,
                  t.access_token_period, t.access_token_last_renewed_at, t.created_at,
@@ -148,21 +138,57 @@ export function createIdentityRepository(db: Executor) {
                  OR t.access_token_last_used_at IS NULL
                  OR t.access_token_last_used_at < now() - make_interval(secs => ${LAST_USED_INTERVAL_SECONDS}))
           RETURNING t.id
-        )
-        SELECT cur.*, now() AS now,
-               CASE WHEN cur.access_token_num_uses_limit > 0 THEN EXISTS (SELECT 1 FROM used) ELSE cur.ttl_ok END AS counted
-        FROM cur`.execute(db);
-      const row = rows[0];
-      if (!row) return undefined;
-      return {
-        token: toToken(row),
-        identityName: row.identity_name,
-        orgId: row.org_id,
-        orgMembershipActive: row.org_membership_active === true,
-        trustedIps: typeof row.trusted_ips === "string" ? JSON.parse(row.trusted_ips) : row.trusted_ips,
-        counted: row.counted,
-        now: new Date(row.now),
-      };
+        )`;
+}
+
+/** What a statement with `tokenUseCtes` selects about the token (all NULL when no live row): read with `tokenUseOf`. */
+export const TOKEN_USE_COLUMNS = sql`cur.*, now() AS now,
+               CASE WHEN cur.access_token_num_uses_limit > 0 THEN EXISTS (SELECT 1 FROM used) ELSE cur.ttl_ok END AS counted`;
+
+export type TokenUseRow = TokenRow & {
+  identity_name: string;
+  org_id: string | null;
+  org_membership_active: boolean | null;
+  trusted_ips: TrustedIp[] | string | null;
+  counted: boolean;
+  now: Date;
+};
+
+/** The token use of a row selected with TOKEN_USE_COLUMNS; undefined when no live token row matched. */
+export function tokenUseOf(row: TokenUseRow): TokenUse | undefined {
+  if (!row.id) return undefined;
+  return {
+    token: toToken(row),
+    identityName: row.identity_name,
+    orgId: row.org_id,
+    orgMembershipActive: row.org_membership_active === true,
+    trustedIps: typeof row.trusted_ips === "string" ? (JSON.parse(row.trusted_ips) as TrustedIp[]) : row.trusted_ips,
+    counted: row.counted,
+    now: new Date(row.now),
+  };
+}
+
+/** The same, from the JSON object of such a row (`row_to_json`), whose timestamps are strings. */
+export function tokenUseOfJson(value: unknown): TokenUse | undefined {
+  if (value === null || value === undefined) return undefined;
+  const row = (typeof value === "string" ? JSON.parse(value) : value) as Record<string, unknown>;
+  const date = (v: unknown) => (v === null || v === undefined ? null : new Date(v as string));
+  return tokenUseOf({
+    ...(row as TokenUseRow),
+    created_at: date(row.created_at)!,
+    access_token_last_renewed_at: date(row.access_token_last_renewed_at),
+    now: date(row.now)!,
+  });
+}
+
+export function createIdentityRepository(db: Executor) {
+  return {
+    /** The authentication hot path in one round trip (see tokenUseCtes). */
+    async useAccessToken(tokenId: string): Promise<TokenUse | undefined> {
+      const { rows } = await sql<TokenUseRow>`/*prepared:use_access_token*/
+        WITH ${tokenUseCtes(tokenId)}
+        SELECT ${TOKEN_USE_COLUMNS} FROM cur`.execute(db);
+      return rows[0] ? tokenUseOf(rows[0]) : undefined;
     },
 
     /** Gives back a use counted for a request that was then refused (IP, membership). */

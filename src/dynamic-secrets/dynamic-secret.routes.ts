@@ -94,7 +94,8 @@ export function dynamicSecretRoutes({
       "/api/v1/dynamic-secrets/:name",
       {
         config: {
-          auth: true,
+          // The hot path: the token row is read with the secret, in one statement (auth.plugin).
+          auth: "deferred",
           docs: {
             contract: true,
             requestExample: PATCH_EXAMPLE,
@@ -136,7 +137,7 @@ export function dynamicSecretRoutes({
       async (request, reply) => {
         const { projectSlug, environmentSlug, path, data } = request.body;
         const dynamicSecret = await service.updateByName({
-          actor: request.actor,
+          actor: request.pendingAuth!,
           ctx: requestContextOf(request),
           name: request.params.name,
           projectSlug,

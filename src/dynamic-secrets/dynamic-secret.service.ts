@@ -143,8 +143,8 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
    * another (a TTL edit never waits for a connection test).
    */
   async function updateByName(input: UpdateDynamicSecretInput) {
-    const { actor, ctx, patch } = input;
-    const { project, permission, folder, secret, fields } = await resolveDynamicSecret(actor, input);
+    const { ctx, patch } = input;
+    const { actor, project, permission, folder, secret, fields } = await resolveDynamicSecret(input.actor, input);
     permission.assertCan(Action.EditRootCredential, SUBJECT, fields(secret.metadata));
     if (patch.metadata !== undefined) permission.assertCan(Action.EditRootCredential, SUBJECT, fields(patch.metadata));
     assertIfMatch(input.ifMatch, secret.version);

@@ -1,3 +1,4 @@
+import type { PendingAuth } from "../auth/auth.service.js";
 import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 import type { Inputs, MetadataEntry } from "./patch.js";
@@ -58,8 +59,8 @@ export type CreateDynamicSecretInput = Caller &
     usernameTemplate?: string | null;
   };
 
-export type UpdateDynamicSecretInput = Caller &
-  Locator & {
+/** PATCH's caller may still be pending: its token row is read with the secret (auth.plugin's "deferred"). */
+export type UpdateDynamicSecretInput = { actor: Actor | PendingAuth; ctx: RequestContext } & Locator & {
     name: string;
     patch: DynamicSecretPatch;
     /** D3: the versions an If-Match header names (empty: none parseable), "*", or undefined without the header. */

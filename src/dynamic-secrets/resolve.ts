@@ -1,3 +1,4 @@
+import type { AuthService, PendingAuth } from "../auth/auth.service.js";
 import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
@@ -20,8 +21,13 @@ type Permission = {
 };
 type Folder = { id: string; path: string };
 
+/** An admitted caller, or one whose token row the resolving statement reads (auth.plugin's "deferred" routes). */
+export type Caller = Actor | PendingAuth;
+const isPending = (caller: Caller): caller is PendingAuth => "claims" in caller;
+
 export type ResolverDeps = {
   db: Db;
+  auth: Pick<AuthService, "admitPending">;
   projects: { getProjectBySlug(actor: Actor, slug: string): Promise<Project> };
   permissions: { getProjectPermission(actor: Actor, projectId: string, options?: { projectType?: string }): Promise<Permission> };
   /** 400 bad segment / 404; `""`, `app`, `//app` name no folder, as in Infisical. */
@@ -55,20 +61,22 @@ export function createDynamicSecretResolver(deps: ResolverDeps, messages: { fold
    * in Infisical's order: project 404 → project type 400 → membership 403 → folder 400/404 →
    * secret 404.
    */
-  async function resolveDynamicSecret(actor: Actor, locator: Locator & { name: string }, notFound = secretNotFound) {
+  async function resolveDynamicSecret(caller: Caller, locator: Locator & { name: string }, notFound = secretNotFound) {
     const lookup = folderLookup(locator.path, locator.environmentSlug);
     const segments = "error" in lookup ? [] : lookup.segments;
+    const pending = isPending(caller) ? caller : undefined;
     const located = await locateDynamicSecret(deps.db, {
-      orgId: actor.orgId,
-      identityId: actor.identityId,
+      ...(pending ? { token: pending.claims } : { orgId: (caller as Actor).orgId, identityId: (caller as Actor).identityId }),
       projectSlug: locator.projectSlug,
       environmentSlug: locator.environmentSlug,
       segments,
       // A name PostgreSQL cannot even compare (NUL) names no secret.
       name: locator.name.includes("\u0000") ? null : locator.name,
     });
-    if (!located) throw projectNotFound(locator.projectSlug);
+    // A pending caller is admitted (or refused: 401/403) before anything about the project is told.
+    const actor = pending ? await deps.auth.admitPending(pending, located.tokenUse) : (caller as Actor);
     const { project, access, walked } = located;
+    if (!project) throw projectNotFound(locator.projectSlug);
     assertProjectType(project, SECRET_MANAGER);
     if (!access) throw notProjectMemberError();
     const permission = permissionFromAccess(access);
@@ -78,7 +86,7 @@ export function createDynamicSecretResolver(deps: ResolverDeps, messages: { fold
     const secret = located.secret;
     if (!secret) throw notFound(locator.name, folder.path);
     const fields = (metadata: MetadataEntry[]): SubjectFields => subjectAt(locator.environmentSlug, locator.path, metadata);
-    return { project, permission, folder, secret, fields };
+    return { actor, project, permission, folder, secret, fields };
   }
 
   /**

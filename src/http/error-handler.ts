@@ -80,8 +80,15 @@ export function sendError(request: FastifyRequest, reply: FastifyReply, err: unk
     .send(envelope(request.id, appError.status, message, appError.errorField, appError.details));
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((err, request, reply) => sendError(request, reply, err));
+/**
+ * `beforeError`: a last look at the error before it is answered, returning the error to answer
+ * (authentication uses it: see auth.plugin's settlePendingAuth).
+ */
+export function registerErrorHandling(
+  app: FastifyInstance,
+  beforeError?: (request: FastifyRequest, err: unknown) => Promise<unknown>,
+): void {
+  app.setErrorHandler(async (err, request, reply) => sendError(request, reply, beforeError ? await beforeError(request, err) : err));
   app.setNotFoundHandler((request, reply) =>
     sendError(request, reply, new NotFoundError(`Route ${request.method}:${request.url.split("?")[0]} not found`)),
   );

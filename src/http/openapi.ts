@@ -66,7 +66,7 @@ const ENVELOPES: Partial<Record<number, z.ZodType>> = ErrorResponseSchemas;
 /** The statuses a route can answer besides 200, from its configuration. */
 export function derivedStatuses(route: Pick<RouteOptions, "config" | "schema">): number[] {
   const statuses = new Set([500, 503]);
-  const config = (route.config ?? {}) as { auth?: boolean; rateLimit?: unknown; docs?: RouteDocs };
+  const config = (route.config ?? {}) as { auth?: boolean | "deferred"; rateLimit?: unknown; docs?: RouteDocs };
   const schema = (route.schema ?? {}) as { body?: unknown; querystring?: unknown; params?: unknown };
   // Protected routes run services, which refuse with 400 (e.g. a name taken) and 404.
   if (config.auth) for (const s of [400, 401, 403, 404]) statuses.add(s);
@@ -94,7 +94,7 @@ const openApiPath = (url: string) => url.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
  */
 function transformRoute(input: TransformInput, pathHeaders: PathHeaders): Transformed {
   const { route } = input;
-  const config = (route.config ?? {}) as { auth?: boolean; docs?: RouteDocs };
+  const config = (route.config ?? {}) as { auth?: boolean | "deferred"; docs?: RouteDocs };
   const docs = config.docs ?? {};
   const schema = (input.schema ?? {}) as Record<string, unknown> & { response?: Record<string, unknown>; hide?: boolean };
   if (schema.hide) return jsonSchemaTransform(input) as Transformed;
