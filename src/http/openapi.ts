@@ -64,7 +64,7 @@ const STATUS_DESCRIPTIONS: Record<number, string> = {
 const ENVELOPES: Partial<Record<number, z.ZodType>> = ErrorResponseSchemas;
 
 /** The statuses a route can answer besides 200, from its configuration. */
-export function derivedStatuses(route: Pick<RouteOptions, "config" | "schema">): number[] {
+function derivedStatuses(route: Pick<RouteOptions, "config" | "schema">): number[] {
   const statuses = new Set([500, 503]);
   const config = (route.config ?? {}) as { auth?: boolean | "deferred"; rateLimit?: unknown; docs?: RouteDocs };
   const schema = (route.schema ?? {}) as { body?: unknown; querystring?: unknown; params?: unknown };
@@ -101,7 +101,11 @@ function transformRoute(input: TransformInput, pathHeaders: PathHeaders): Transf
 
   const response: Record<string, unknown> = { ...(schema.response ?? {}) };
   if (!docs.contract) {
-    for (const status of derivedStatuses(route)) response[status] ??= ENVELOPES[status];
+    for (const status of derivedStatuses(route)) {
+      const envelope = ENVELOPES[status];
+      if (!envelope) throw new Error(`No error envelope schema for status ${status} (src/http/error-schemas.ts)`);
+      response[status] ??= envelope;
+    }
   }
   const withSecurity = config.auth ? { security: [{ [SECURITY_SCHEME]: [] }] } : {};
   const transformed = jsonSchemaTransform({ ...input, schema: { ...schema, ...withSecurity, response } } as typeof input) as {
