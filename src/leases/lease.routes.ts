@@ -26,7 +26,11 @@ export function leaseRoutes({ service }: { service: LeaseService }): FastifyPlug
     app.post(
       "/api/v1/dynamic-secrets/leases",
       {
-        config: { auth: true, docs: { responses: { 200: "The lease, its dynamic secret, and the credentials in `data` (shown this once, never stored)." } } },
+        // The token row is read with the secret, in one statement (auth.plugin).
+        config: {
+          auth: "deferred",
+          docs: { responses: { 200: "The lease, its dynamic secret, and the credentials in `data` (shown this once, never stored)." } },
+        },
         schema: {
           tags: TAGS,
           summary: "Create a lease",
@@ -39,7 +43,7 @@ export function leaseRoutes({ service }: { service: LeaseService }): FastifyPlug
           response: { 200: CreateLeaseResponseSchema, ...ERRORS },
         },
       },
-      async (request) => service.create({ actor: request.actor, ctx: requestContextOf(request), ...request.body }),
+      async (request) => service.create({ actor: request.pendingAuth!, ctx: requestContextOf(request), ...request.body }),
     );
 
     app.get(

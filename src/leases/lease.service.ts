@@ -135,9 +135,10 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   }
 
   async function create(input: CreateLeaseInput) {
-    const { actor } = input;
     const name = input.dynamicSecretName;
-    const { project, permission, folder, secret, fields } = await resolver.resolveDynamicSecret(actor, { ...input, name }, secretInFolderNotFound);
+    const resolved = await resolver.resolveDynamicSecret(input.actor, { ...input, name }, secretInFolderNotFound);
+    const { actor, project, permission, folder, secret, fields } = resolved;
+    const caller = { actor, ctx: input.ctx };
     permission.assertCan(Action.Lease, SUBJECT, fields(secret.metadata));
     assertNotDeleting(secret);
     const provider = target.providerOf(secret.type);
@@ -177,7 +178,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
         // Swept as stale (the target was slower than twice its timeout): its credential was revoked.
         if (!locked || !isCreating(locked.lease)) throw new Error(`Lease ${creating.id} was cleaned up before its creation completed`);
         const active = await repo.activateLease(trx, creating.id);
-        await audit(trx, input, project, {
+        await audit(trx, caller, project, {
           type: EventType.CreateDynamicSecretLease,
           metadata: { ...ids(secret, input, project.id, active), leaseExpireAt: active.expireAt },
         });

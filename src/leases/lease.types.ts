@@ -1,3 +1,4 @@
+import type { PendingAuth } from "../auth/auth.service.js";
 import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 import type { Locator } from "../dynamic-secrets/dynamic-secret.types.js";
@@ -22,7 +23,12 @@ export type LeaseView = Omit<Lease, "revokeAttempts">;
 
 type Caller = { actor: Actor; ctx: RequestContext };
 
-export type CreateLeaseInput = Caller & Locator & { dynamicSecretName: string; ttl?: string; config?: unknown };
+/** Lease creation's caller may still be pending: its token row is read with the secret (auth.plugin's "deferred"). */
+export type CreateLeaseInput = Omit<Caller, "actor"> & { actor: Actor | PendingAuth } & Locator & {
+    dynamicSecretName: string;
+    ttl?: string;
+    config?: unknown;
+  };
 export type LeaseLocatorInput = Caller & Locator & { leaseId: string };
 export type RenewLeaseInput = LeaseLocatorInput & { ttl?: string };
 export type RevokeLeaseInput = LeaseLocatorInput & { isForced: boolean };

@@ -179,3 +179,31 @@ describe("uses and IP allow-lists", () => {
     await expectVersion(version);
   });
 });
+
+describe("lease creation authenticates the same way", () => {
+  const leaseBody = { ...locator, dynamicSecretName: "ds" };
+  const createLease = (headers: Record<string, string>, payload: unknown = leaseBody) =>
+    t.app.inject({ method: "POST", url: "/api/v1/dynamic-secrets/leases", headers, payload: payload as object });
+  const leaseCount = async () =>
+    Number((await t.container.db.selectFrom("dynamic_secret_leases").select((eb) => eb.fn.countAll().as("n")).executeTakeFirstOrThrow()).n);
+
+  test("a working token creates a lease; a revoked one → 401 before body or project errors, and no lease", async () => {
+    const m = await member();
+    const created = await createLease(bearer(m.token));
+    expect(created.statusCode, created.body).toBe(200);
+    const before = await leaseCount();
+    await t.app.inject({ method: "POST", url: "/api/v1/auth/token/revoke", payload: { accessToken: m.token } });
+    expect((await createLease(bearer(m.token))).json()).toEqual(NO_TOKEN);
+    expect((await createLease(bearer(m.token), { ...leaseBody, ttl: 42 })).json()).toEqual(NO_TOKEN);
+    expect((await createLease(bearer(m.token), { ...leaseBody, projectSlug: "no-such-project" })).json()).toEqual(NO_TOKEN);
+    expect(await leaseCount()).toBe(before);
+  });
+
+  test("uses limit 1: one lease, then 401 exhausted", async () => {
+    const m = await member({ accessTokenNumUsesLimit: 1 });
+    expect((await createLease(bearer(m.token))).statusCode).toBe(200);
+    expect((await createLease(bearer(m.token))).json()).toEqual(
+      envelope(401, "UnauthorizedError", "Unable to renew because access token number of uses limit reached"),
+    );
+  });
+});
