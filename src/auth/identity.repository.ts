@@ -1,6 +1,7 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type RawBuilder, type Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TrustedIp } from "../db/tables/common.js";
+import type { IdentityAccessTokensTable } from "../db/tables/identity.table.js";
 import { ALLOW_ALL_IPS } from "./trusted-ips.js";
 
 // Identities, their organization memberships and their access-token rows. Access tokens are JWTs
@@ -41,19 +42,20 @@ export type TokenUse = {
   now: Date;
 };
 
-type TokenRow = {
-  id: string;
-  identity_id: string;
-  identity_ua_client_secret_id: string | null;
-  auth_method: string;
-  access_token_ttl: number;
-  access_token_max_ttl: number;
-  access_token_num_uses: number;
-  access_token_num_uses_limit: number;
-  access_token_period: number;
-  access_token_last_renewed_at: Date | null;
-  created_at: Date;
-};
+type TokenRow = Pick<
+  Selectable<IdentityAccessTokensTable>,
+  | "id"
+  | "identity_id"
+  | "identity_ua_client_secret_id"
+  | "auth_method"
+  | "access_token_ttl"
+  | "access_token_max_ttl"
+  | "access_token_num_uses"
+  | "access_token_num_uses_limit"
+  | "access_token_period"
+  | "access_token_last_renewed_at"
+  | "created_at"
+>;
 
 const toToken = (row: TokenRow): AccessToken => ({
   id: row.id,

@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Executor, Trx } from "../db/database.js";
+import type { DynamicSecretsTable } from "../db/tables/dynamic-secret.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 import type { AuditRowValues } from "../audit/audit.repository.js";
@@ -28,26 +29,9 @@ export const COLUMNS = [
   "gateway_pool_id",
   "created_at",
   "updated_at",
-] as const;
+] as const satisfies readonly (keyof DynamicSecretsTable)[];
 
-export type Row = {
-  id: string;
-  folder_id: string;
-  name: string;
-  version: number;
-  type: string;
-  default_ttl: string;
-  max_ttl: string | null;
-  encrypted_input: Uint8Array;
-  status: string | null;
-  status_details: string | null;
-  username_template: string | null;
-  gateway_id: string | null;
-  gateway_v2_id: string | null;
-  gateway_pool_id: string | null;
-  created_at: Date;
-  updated_at: Date;
-};
+export type Row = Selectable<DynamicSecretsTable>;
 
 export function toDomain(row: Row, metadata: MetadataEntry[]): DynamicSecret {
   return {

@@ -1,5 +1,6 @@
-import { sql } from "kysely";
+import { sql, type Selectable } from "kysely";
 import type { Executor, Trx } from "../db/database.js";
+import type { DynamicSecretLeasesTable } from "../db/tables/lease.table.js";
 import { isUuid } from "../lib/uuid.js";
 import type { Lease } from "./lease.types.js";
 import { LeaseStatus } from "./lease.state.js";
@@ -20,19 +21,8 @@ const COLUMNS = [
   "dynamic_secret_leases.revoke_attempts",
 ] as const;
 
-type Row = {
-  id: string;
-  version: number;
-  external_entity_id: string;
-  expire_at: Date;
-  status: string | null;
-  status_details: string | null;
-  dynamic_secret_id: string;
-  created_at: Date;
-  updated_at: Date;
-  config: unknown;
-  revoke_attempts: number;
-};
+/** The selected columns, named as Kysely returns them (without the table prefix). */
+type Row = Pick<Selectable<DynamicSecretLeasesTable>, (typeof COLUMNS)[number] extends `dynamic_secret_leases.${infer C}` ? C : never>;
 
 function toDomain(row: Row): Lease {
   return {

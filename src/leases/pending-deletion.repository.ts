@@ -1,12 +1,12 @@
+import type { Selectable } from "kysely";
 import type { Executor, Trx } from "../db/database.js";
+import type { PendingDeletionsTable } from "../db/tables/lease.table.js";
 import { STATUS_DELETE_FAILED, STATUS_DELETING } from "../dynamic-secrets/dynamic-secret.repository.js";
 import type { LeaseScope } from "./lease.repository.js";
 
 // Kysely only: the `pending_deletions` rows of D29 for projects, environments and folders.
 
 export type PendingDeletion = { id: string; scope: LeaseScope };
-
-type Row = { id: string; project_id: string | null; environment_id: string | null; folder_id: string | null };
 
 function toDomain(row: Row): PendingDeletion {
   const scope: LeaseScope = row.project_id
@@ -18,6 +18,7 @@ function toDomain(row: Row): PendingDeletion {
 }
 
 const COLUMNS = ["id", "project_id", "environment_id", "folder_id"] as const;
+type Row = Pick<Selectable<PendingDeletionsTable>, (typeof COLUMNS)[number]>;
 
 /** Idempotent: a second DELETE of the same container keeps the one row. */
 export async function recordPendingDeletion(trx: Trx, scope: LeaseScope): Promise<void> {

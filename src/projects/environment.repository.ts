@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
+import type { ProjectEnvironmentsTable } from "../db/tables/project.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 import { ROOT_FOLDER_NAME } from "./folder.repository.js";
@@ -15,7 +17,7 @@ export type Environment = {
   updatedAt: Date;
 };
 
-type EnvironmentRow = { id: string; project_id: string; name: string; slug: string; position: number; created_at: Date; updated_at: Date };
+type EnvironmentRow = Selectable<ProjectEnvironmentsTable>;
 
 const toEnvironment = (row: EnvironmentRow): Environment => ({
   id: row.id,

@@ -1,5 +1,6 @@
-import { sql, type RawBuilder } from "kysely";
+import { sql, type RawBuilder, type Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
+import type { SecretFoldersTable } from "../db/tables/project.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
@@ -19,18 +20,7 @@ export type Folder = {
   updatedAt: Date;
 };
 
-type FolderRow = {
-  id: string;
-  name: string;
-  env_id: string;
-  parent_id: string | null;
-  version: number;
-  is_reserved: boolean;
-  description: string | null;
-  last_secret_modified: Date | null;
-  created_at: Date;
-  updated_at: Date;
-};
+type FolderRow = Selectable<SecretFoldersTable>;
 
 const toFolder = (row: FolderRow): Folder => ({
   id: row.id,

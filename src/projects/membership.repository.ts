@@ -1,5 +1,7 @@
 import { authMethodsOf } from "../auth/identity.repository.js";
+import type { Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
+import type { IdentityProjectMembershipsTable } from "../db/tables/role.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 
@@ -149,7 +151,7 @@ export function createMembershipRepository(db: Executor) {
   }
 }
 
-const toMembership = (row: { id: string; identity_id: string; project_id: string; created_at: Date; updated_at: Date }) => ({
+const toMembership = (row: Selectable<IdentityProjectMembershipsTable>) => ({
   id: row.id,
   identityId: row.identity_id,
   projectId: row.project_id,

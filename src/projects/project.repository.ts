@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
+import type { ProjectsTable } from "../db/tables/project.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 
@@ -19,20 +21,7 @@ export type Project = {
   updatedAt: Date;
 };
 
-type ProjectRow = {
-  id: string;
-  org_id: string;
-  name: string;
-  slug: string;
-  description: string | null;
-  type: string;
-  version: number;
-  pit_version_limit: number;
-  auto_capitalization: boolean;
-  has_delete_protection: boolean;
-  created_at: Date;
-  updated_at: Date;
-};
+type ProjectRow = Selectable<ProjectsTable>;
 
 const toProject = (row: ProjectRow): Project => ({
   id: row.id,

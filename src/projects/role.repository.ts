@@ -1,4 +1,6 @@
+import type { Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
+import type { ProjectRolesTable } from "../db/tables/role.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
 import type { PermissionRuleV2 } from "../permissions/permission.schemas.js";
@@ -16,16 +18,7 @@ export type ProjectRole = {
   updatedAt: Date;
 };
 
-const toRole = (row: {
-  id: string;
-  project_id: string;
-  name: string;
-  slug: string;
-  description: string | null;
-  permissions: unknown;
-  created_at: Date;
-  updated_at: Date;
-}): ProjectRole => ({
+const toRole = (row: Selectable<ProjectRolesTable>): ProjectRole => ({
   id: row.id,
   projectId: row.project_id,
   name: row.name,
