@@ -8,6 +8,8 @@ import { createPermissionService } from "./permissions/permission.service.js";
 import { createEnvironmentService } from "./projects/environment.service.js";
 import { createFolderService } from "./projects/folder.service.js";
 import { createMembershipService } from "./projects/membership.service.js";
+import { createMembershipRepository } from "./projects/membership.repository.js";
+import { createPrivilegeRepository } from "./projects/privilege.repository.js";
 import { createPrivilegeService } from "./projects/privilege.service.js";
 import { createProjectService } from "./projects/project.service.js";
 import { createRoleService } from "./projects/role.service.js";
@@ -53,7 +55,11 @@ export function createContainer({
   const identityService = createIdentityService({ db, permissionService, auditLogRetentionDays });
   const roleService = createRoleService({ db, permissionService, auditLogRetentionDays });
   const membershipService = createMembershipService({ db, permissionService });
-  const privilegeService = createPrivilegeService({ db, permissionService });
+  const privilegeService = createPrivilegeService({
+    privileges: createPrivilegeRepository(db),
+    memberships: createMembershipRepository(db),
+    permissionService,
+  });
   const caches = createCaches();
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId, caches });
   const providerContext = providerContextFrom({ ...config, dbHost });

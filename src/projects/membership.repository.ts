@@ -26,6 +26,17 @@ export type MembershipWithIdentity = Membership & { identity: { id: string; name
 
 export function createMembershipRepository(db: Executor) {
   return {
+    /** The id of the identity's membership in the project, if any. */
+    async findMembershipId(projectId: string, identityId: string): Promise<string | undefined> {
+      const row = await db
+        .selectFrom("identity_project_memberships")
+        .select("id")
+        .where("project_id", "=", projectId)
+        .where("identity_id", "=", identityId)
+        .executeTakeFirst();
+      return row?.id;
+    },
+
     /** Call inside a transaction: the membership and its roles appear together. */
     async insertMembership(projectId: string, identityId: string, roles: NewMembershipRole[]): Promise<Membership> {
       let membership;
@@ -158,3 +169,5 @@ const toMembership = (row: Selectable<IdentityProjectMembershipsTable>) => ({
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
+
+export type MembershipRepository = ReturnType<typeof createMembershipRepository>;

@@ -1,14 +1,14 @@
 import { randomBytes } from "node:crypto";
 import ms from "ms";
 import type { Actor } from "../lib/actor.js";
-import type { Db } from "../db/database.js";
-import { isForeignKeyViolation, isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { customRoleRules, missingPermissions } from "../permissions/ability.js";
 import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionRuleV2 } from "../permissions/permission.schemas.js";
 import type { PermissionService } from "../permissions/permission.service.js";
+import type { MembershipRepository } from "./membership.repository.js";
+import type { PrivilegeRepository } from "./privilege.repository.js";
 import type { CreatePrivilegeBody } from "./privilege.schemas.js";
 
 // Additional privileges of an identity in a project (auth-and-permissions.md §C.8).
@@ -35,18 +35,19 @@ export type Privilege = {
   updatedAt: Date;
 };
 
-export function createPrivilegeService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
+export function createPrivilegeService({
+  privileges,
+  memberships,
+  permissionService,
+}: {
+  privileges: PrivilegeRepository;
+  memberships: Pick<MembershipRepository, "findMembershipId">;
+  permissionService: PermissionService;
+}) {
   async function createPrivilege(actor: Actor, body: CreatePrivilegeBody): Promise<Privilege> {
-    const membership =
-      isUuid(body.projectId) && isUuid(body.identityId)
-        ? await db
-            .selectFrom("identity_project_memberships")
-            .select("id")
-            .where("project_id", "=", body.projectId)
-            .where("identity_id", "=", body.identityId)
-            .executeTakeFirst()
-        : undefined;
-    if (!membership) throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
+    const membershipId =
+      isUuid(body.projectId) && isUuid(body.identityId) ? await memberships.findMembershipId(body.projectId, body.identityId) : undefined;
+    if (!membershipId) throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
     const permission = await permissionService.getProjectPermission(actor, body.projectId);
     permission.assertCan(ProjectPermissionIdentityActions.Edit, ProjectPermissionSub.Identity);
     const rules = body.permissions as PermissionRuleV2[];
@@ -72,32 +73,14 @@ export function createPrivilegeService({ db, permissionService }: { db: Db; perm
       window = { start, end };
     }
     const slug = body.slug ?? `privilege-${randomBytes(4).toString("hex")}`;
-    let row;
-    try {
-      row = await db
-        .insertInto("identity_project_additional_privileges")
-        .values({
-          membership_id: membership.id,
-          slug,
-          permissions: JSON.stringify(rules),
-          is_temporary: window !== undefined,
-          temporary_mode: window ? "relative" : null,
-          temporary_range: window && body.type.isTemporary ? body.type.temporaryRange : null,
-          temporary_access_start_time: window?.start ?? null,
-          temporary_access_end_time: window?.end ?? null,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-    } catch (err) {
-      if (isUniqueViolation(err, "identity_project_additional_privileges_membership_slug_unique")) {
-        throw new BadRequestError("Additional privilege of provided slug exist");
-      }
-      // The membership was deleted between our read and our write.
-      if (isForeignKeyViolation(err, "identity_project_additional_privileges_membership_id_fkey")) {
-        throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
-      }
-      throw err;
-    }
+    const row = await privileges.insertPrivilege({
+      membershipId,
+      slug,
+      permissions: rules,
+      temporary: window && body.type.isTemporary ? { range: body.type.temporaryRange, ...window } : undefined,
+    });
+    // The membership was deleted between our read and our write.
+    if (!row) throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
     return {
       id: row.id,
       slug: row.slug,
