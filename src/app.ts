@@ -32,21 +32,8 @@ export type BuildAppOptions = {
   logger?: FastifyServerOptions["logger"];
 };
 
-// Provider inputs, tokens and passwords never reach a log line.
-export const LOG_REDACT_PATHS = [
-  "req.headers.authorization",
-  'req.headers["x-api-key"]',
-  "inputs",
-  "*.inputs",
-  "*.*.inputs",
-  "*.*.*.inputs",
-  "password",
-  "*.password",
-  "clientSecret",
-  "*.clientSecret",
-  "accessToken",
-  "*.accessToken",
-];
+// Tests and the e2e servers log with the same redaction as the server.
+export { LOG_REDACT_PATHS } from "./logger.js";
 
 export async function buildApp({ container, logger = false }: BuildAppOptions): Promise<FastifyInstance> {
   const { config } = container;

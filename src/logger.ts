@@ -1,5 +1,20 @@
 import { createRequire } from "node:module";
-import { LOG_REDACT_PATHS } from "./app.js";
+
+// Provider inputs, tokens and passwords never reach a log line.
+export const LOG_REDACT_PATHS = [
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+  "inputs",
+  "*.inputs",
+  "*.*.inputs",
+  "*.*.*.inputs",
+  "password",
+  "*.password",
+  "clientSecret",
+  "*.clientSecret",
+  "accessToken",
+  "*.accessToken",
+];
 
 /**
  * The server's pino options: JSON lines with secrets redacted; pretty only when stdout is a TTY and
