@@ -79,7 +79,7 @@ export function createContainer({
     auditLogRetentionDays: config.auditLogRetentionDays,
   });
   const auditLogService = createAuditLogService({ db, permissions: permissionService });
-  const leaseDeps = { db, target: leaseTarget, queue: leaseQueue };
+  const leaseDeps = { db, target: leaseTarget, queue: leaseQueue, staleCreatingMs: staleCreatingAfterMs(config.providerConnectionTimeoutMs) };
   const leaseService = createLeaseService({
     ...leaseDeps,
     auth: authService,
@@ -89,7 +89,7 @@ export function createContainer({
     maxLeaseLimit: config.maxLeaseLimit,
     auditLogRetentionDays: config.auditLogRetentionDays,
   });
-  const leaseExpiryService = createLeaseExpiryService({ ...leaseDeps, staleCreatingMs: staleCreatingAfterMs(config.providerConnectionTimeoutMs) });
+  const leaseExpiryService = createLeaseExpiryService(leaseDeps);
   return {
     config,
     db,

@@ -8,8 +8,8 @@ import type { TargetClient } from "./revocation.js";
 import { finishPendingDeletions } from "./container-deletion.js";
 
 // The expiration manager (D25–D27, D29): what the job queue and the sweep ask for. Every step
-// locks the row it acts on and re-checks it, so running a step twice, or on two replicas at once,
-// revokes once: the row decides.
+// claims the row it acts on (lease.state.ts), so running a step twice, or on two replicas at once,
+// revokes once: the row decides. No transaction is open while a target answers.
 
 export type LeaseExpiryDeps = {
   db: Db;
@@ -43,29 +43,28 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
     return { secret, inputs: await target.inputsOf(secret, projectId) };
   }
 
-  /** Revokes the lease if it is due and no one else holds it. A failure is recorded, never thrown. */
+  /**
+   * Revokes the lease if it is due and no one else has claimed it. The claim is committed before
+   * the target is called, and no transaction is open while it answers. A failure is recorded,
+   * never thrown.
+   */
   async function revokeDue(leaseId: string): Promise<"revoked" | "failed" | "skipped"> {
     const seen = await repo.findLease(db, leaseId);
     const parent = seen && (await parentOf(db, seen.dynamicSecretId));
     if (!parent) return "skipped";
-    let retryInMs = 0;
-    const outcome = await db.transaction().execute(async (trx) => {
-      const lease = await repo.lockIfDue(trx, leaseId, deps.staleCreatingMs);
-      if (!lease) return "skipped" as const;
-      const result = await target.revoke(parent.secret, parent.inputs, lease);
-      if (result.ok) {
-        await repo.deleteLease(trx, lease.id);
-        return "revoked" as const;
-      }
-      // D27, and D25 for a dead process's `creating` row: its credential may exist, so a failed
-      // revocation keeps the row, now visible as `Failed to delete`, and retries with backoff.
-      const next = afterFailedRevocation(lease.revokeAttempts, result.message);
-      await repo.markRevocationFailed(trx, lease.id, next);
-      retryInMs = next.retryInMs;
-      return "failed" as const;
-    });
-    if (outcome === "failed") deps.queue.schedule(leaseId, new Date(Date.now() + retryInMs));
-    return outcome;
+    const lease = await repo.claimForRevocation(db, leaseId, "due", deps.staleCreatingMs);
+    if (!lease) return "skipped";
+    const result = await target.revoke(parent.secret, parent.inputs, lease);
+    if (result.ok) {
+      await repo.deleteLease(db, lease.id);
+      return "revoked";
+    }
+    // D27, and D25 for a dead process's `creating` row: its credential may exist, so a failed
+    // revocation keeps the row, now visible as `Failed to delete`, and retries with backoff.
+    const next = afterFailedRevocation(lease.revokeAttempts, result.message);
+    await repo.markRevocationFailed(db, lease.id, next);
+    deps.queue.schedule(leaseId, new Date(Date.now() + next.retryInMs));
+    return "failed";
   }
 
   /**
@@ -76,22 +75,19 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
   async function pruneSecret(dynamicSecretId: string): Promise<void> {
     for (const lease of await repo.listLeases(db, dynamicSecretId)) {
       const parent = await parentOf(db, dynamicSecretId);
-      if (!parent) return;
-      const step = await db.transaction().execute(async (trx) => {
-        const current = await secrets.findDynamicSecretById(trx, dynamicSecretId);
-        if (!current || current.status !== secrets.STATUS_DELETING) return "stop";
-        const locked = await repo.tryLockLease(trx, lease.id);
-        if (!locked) return "busy"; // another replica or request holds it: the next pass sees it
-        const result = await target.revoke(parent.secret, parent.inputs, locked);
-        if (result.ok) {
-          await repo.deleteLease(trx, locked.id);
-          return "next";
-        }
-        await repo.markRevocationFailed(trx, locked.id, afterFailedRevocation(locked.revokeAttempts, result.message));
+      if (!parent || parent.secret.status !== secrets.STATUS_DELETING) return;
+      const claimed = await repo.claimForRevocation(db, lease.id, "visible", deps.staleCreatingMs);
+      if (!claimed) return; // another replica or request has it: the next pass sees it
+      const result = await target.revoke(parent.secret, parent.inputs, claimed);
+      if (result.ok) {
+        await repo.deleteLease(db, claimed.id);
+        continue;
+      }
+      await db.transaction().execute(async (trx) => {
+        await repo.markRevocationFailed(trx, claimed.id, afterFailedRevocation(claimed.revokeAttempts, result.message));
         await secrets.setDynamicSecretStatus(trx, dynamicSecretId, secrets.STATUS_DELETE_FAILED, failureDetails(result.message));
-        return "stop";
       });
-      if (step !== "next") return;
+      return;
     }
     await db.transaction().execute(async (trx) => {
       const locked = await secrets.lockDynamicSecret(trx, dynamicSecretId);

@@ -10,9 +10,10 @@ import { LeaseStatus } from "./lease.state.js";
 const STATE_LABELS: Record<string, string> = {
   [LeaseStatus.Creating]: "creating",
   [LeaseStatus.FailedToDelete]: "failed_to_delete",
+  [LeaseStatus.Revoking]: "revoking",
 };
 const stateOf = (status: string | null): string => (status === null ? "active" : (STATE_LABELS[status] ?? "other"));
-const STATES = ["active", "creating", "failed_to_delete"];
+const STATES = ["active", "creating", "revoking", "failed_to_delete"];
 
 export function createLeaseMetrics(registry: Registry, { db }: { db: Executor }) {
   const revocations = new Counter({
@@ -40,7 +41,7 @@ export function createLeaseMetrics(registry: Registry, { db }: { db: Executor })
 
   new Gauge({
     name: "dynamic_secret_leases",
-    help: "Leases in the database by state: active, creating, failed_to_delete (revocation failed, being retried)",
+    help: "Leases in the database by state: active, creating, revoking (a revocation in progress), failed_to_delete (revocation failed, being retried)",
     labelNames: ["state"],
     registers: [registry],
     async collect() {

@@ -155,7 +155,7 @@ export async function setLeaseExpiry(trx: Trx, id: string, expireAt: Date): Prom
 }
 
 export async function markRevocationFailed(
-  trx: Trx,
+  trx: Executor,
   id: string,
   values: { statusDetails: string; revokeAttempts: number; retryInMs: number },
 ): Promise<Lease> {
@@ -173,7 +173,7 @@ export async function markRevocationFailed(
   return toDomain(row);
 }
 
-export async function deleteLease(trx: Trx, id: string): Promise<void> {
+export async function deleteLease(trx: Executor, id: string): Promise<void> {
   await trx.deleteFrom("dynamic_secret_leases").where("id", "=", id).execute();
 }
 
@@ -191,7 +191,42 @@ function dueCondition(staleCreatingMs: number) {
     (status IS NULL AND expire_at <= now())
     OR (status = ${LeaseStatus.FailedToDelete} AND coalesce(next_attempt_at, expire_at) <= now())
     OR (status = ${LeaseStatus.Creating} AND created_at <= now() - ${millis(staleCreatingMs)})
+    OR (${staleRevoking(staleCreatingMs)})
   )`;
+}
+
+/** A claim whose revoker died (or outlived twice the provider timeout): claimable again. */
+const staleRevoking = (staleMs: number) => sql<boolean>`status = ${LeaseStatus.Revoking} AND updated_at <= now() - ${millis(staleMs)}`;
+
+/**
+ * Claims the lease for revocation in one UPDATE (its own commit): status `revoking`, if `which`
+ * allows the row as it is now — concurrent claimers wait for the row and re-check, so exactly one
+ * wins. Returns the row before the claim (its status as it was), or undefined.
+ * - `due`: the worker's rule (expired, retry due, stale `creating` or stale `revoking`);
+ * - `visible`: any row but `creating` and a live claim (API revoke, a secret's deletion);
+ * - `creating`: only a `creating` row (the undo of a create that did not complete).
+ */
+export async function claimForRevocation(
+  db: Executor,
+  id: string,
+  which: "due" | "visible" | "creating",
+  staleMs: number,
+): Promise<Lease | undefined> {
+  if (!isUuid(id)) return undefined;
+  const condition =
+    which === "due"
+      ? dueCondition(staleMs)
+      : which === "creating"
+        ? sql<boolean>`status = ${LeaseStatus.Creating}`
+        : sql<boolean>`(status IS NULL OR status = ${LeaseStatus.FailedToDelete} OR (${staleRevoking(staleMs)}))`;
+  const { rows } = await sql<Row>`
+    UPDATE dynamic_secret_leases AS l SET status = ${LeaseStatus.Revoking}
+    FROM (SELECT id AS claimed_id, status AS prior_status FROM dynamic_secret_leases WHERE id = ${id} FOR UPDATE) AS before
+    WHERE l.id = before.claimed_id AND ${condition}
+    RETURNING l.id, l.version, l.external_entity_id, l.expire_at, before.prior_status AS status, l.status_details, l.dynamic_secret_id,
+              l.created_at, l.updated_at, l.config, l.revoke_attempts`.execute(db);
+  const row = rows[0];
+  return row && toDomain(row);
 }
 
 export async function findDueLeaseIds(db: Executor, staleCreatingMs: number, limit: number): Promise<string[]> {
@@ -203,26 +238,6 @@ export async function findDueLeaseIds(db: Executor, staleCreatingMs: number, lim
     .limit(limit)
     .execute();
   return rows.map((r) => r.id);
-}
-
-/** The lease locked if it is still due and no other worker holds it (SKIP LOCKED). */
-export async function lockIfDue(trx: Trx, id: string, staleCreatingMs: number): Promise<Lease | undefined> {
-  if (!isUuid(id)) return undefined;
-  const row = await trx
-    .selectFrom("dynamic_secret_leases")
-    .select(COLUMNS)
-    .where("id", "=", id)
-    .where(dueCondition(staleCreatingMs))
-    .forUpdate()
-    .skipLocked()
-    .executeTakeFirst();
-  return row && toDomain(row);
-}
-
-/** The lease locked unless another transaction holds it (SKIP LOCKED), whatever its state. */
-export async function tryLockLease(trx: Trx, id: string): Promise<Lease | undefined> {
-  const row = await trx.selectFrom("dynamic_secret_leases").select(COLUMNS).where("id", "=", id).forUpdate().skipLocked().executeTakeFirst();
-  return row && toDomain(row);
 }
 
 /** The project a secret belongs to (the worker has no request to tell it). */

@@ -13,7 +13,7 @@ import { ttlToMs } from "../lib/ttl.js";
 import { subjectAt } from "../permissions/ability.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import * as repo from "./lease.repository.js";
-import { afterFailedRevocation, assertRenewable, isCreating } from "./lease.state.js";
+import { afterFailedRevocation, assertRenewable, isCreating, LEASE_BEING_REVOKED } from "./lease.state.js";
 import type { CreateLeaseInput, Lease, LeaseLocatorInput, LeaseView, ListLeasesInput, RenewLeaseInput, RevokeLeaseInput } from "./lease.types.js";
 import type { TargetClient } from "./revocation.js";
 import { leaseUsername } from "./username.js";
@@ -34,6 +34,8 @@ export type LeaseServiceDeps = ResolverDeps & {
   queue: LeaseQueue;
   maxLeaseLimit: number;
   auditLogRetentionDays: number;
+  /** D25: a claim or `creating` row older than this belongs to a dead process (lease.state.ts). */
+  staleCreatingMs: number;
 };
 
 export const secretInFolderNotFound = (name: string, path: string) =>
@@ -117,21 +119,22 @@ export function createLeaseService(deps: LeaseServiceDeps) {
 
   /**
    * Undo of a create that did not complete (D25): revoke in the target, drop the row. When the
-   * provider had created the credential (`created`) and the revoke fails, the row stays
-   * `creating`: the stale-`creating` sweep retries it (and shows it as `Failed to delete` if it
-   * fails again), so no credential is left without a row. A provider that failed cleans up after
-   * itself (D33): its row goes whatever the best-effort revoke says.
+   * provider had created the credential (`created`) and the revoke fails, the row is kept as a
+   * `Failed to delete` lease retried with backoff (D27), so no credential is left without a row.
+   * A provider that failed cleans up after itself (D33): its row goes whatever the best-effort
+   * revoke says.
    */
   async function abandon(lease: Lease, secret: DynamicSecret, inputs: unknown, created: boolean): Promise<void> {
-    await db
-      .transaction()
-      .execute(async (trx) => {
-        const locked = await repo.lockLease(trx, lease.id);
-        if (!locked) return;
-        const outcome = await target.revoke(secret, inputs, locked.lease);
-        if (outcome.ok || !created) await repo.deleteLease(trx, lease.id);
-      })
-      .catch(() => undefined); // the stale-`creating` sweep finishes what this could not
+    try {
+      const claimed = await repo.claimForRevocation(db, lease.id, "creating", deps.staleCreatingMs);
+      if (!claimed) return; // swept as stale meanwhile: the worker has it
+      const outcome = await target.revoke(secret, inputs, claimed);
+      if (outcome.ok || !created) await repo.deleteLease(db, claimed.id);
+      else await repo.markRevocationFailed(db, claimed.id, afterFailedRevocation(claimed.revokeAttempts, outcome.message));
+    } catch {
+      // The database failed too: the row stays `creating` (or `revoking`) and the worker takes it
+      // once stale.
+    }
   }
 
   async function create(input: CreateLeaseInput) {
@@ -248,18 +251,24 @@ export function createLeaseService(deps: LeaseServiceDeps) {
     permission.assertCan(Action.Lease, SUBJECT, fields);
     const inputs = await target.inputsOf(secret, project.id);
 
+    // Claimed first (lease.state.ts): one revoker per credential, and no transaction open while
+    // the target answers.
+    const claimed = await repo.claimForRevocation(db, lease.id, "visible", deps.staleCreatingMs);
+    if (!claimed) {
+      const now = await repo.findLease(db, lease.id);
+      if (!now || isCreating(now)) throw leaseNotFound(input.leaseId);
+      throw new BadRequestError(LEASE_BEING_REVOKED); // the worker or another request is revoking it
+    }
+    const outcome = await target.revoke(secret, inputs, claimed);
+    const deleted = outcome.ok || input.isForced;
     const result = await db.transaction().execute(async (trx) => {
-      const locked = await repo.lockLease(trx, lease.id);
-      if (!locked || isCreating(locked.lease)) throw leaseNotFound(input.leaseId);
-      const outcome = await target.revoke(secret, inputs, locked.lease);
-      const deleted = outcome.ok || input.isForced;
-      let after = locked.lease;
+      let after = claimed;
       let retryInMs = 0;
       if (deleted) {
-        await repo.deleteLease(trx, lease.id);
+        await repo.deleteLease(trx, claimed.id);
       } else {
-        const next = afterFailedRevocation(locked.lease.revokeAttempts, outcome.message);
-        after = await repo.markRevocationFailed(trx, lease.id, next);
+        const next = afterFailedRevocation(claimed.revokeAttempts, outcome.message);
+        after = await repo.markRevocationFailed(trx, claimed.id, next);
         retryInMs = next.retryInMs;
       }
       await audit(trx, input, project, {

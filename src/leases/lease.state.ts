@@ -2,20 +2,29 @@ import { BadRequestError } from "../lib/errors.js";
 
 // The lease state machine, in one place (style §7.9; Vault's expiration manager as the anchor).
 //
-//   (none) ──begin──▶ creating ──activate──▶ active ──revoke ok──▶ (deleted)
-//                        │                     │  ▲
-//                        └──abort──▶ (deleted) │  └── renew (active only, not overdue)
-//                                              ▼
-//                                   Failed to delete ──revoke ok / forced──▶ (deleted)
-//                                        │   ▲
-//                                        └───┘ revoke failed again (backoff doubles)
+//   (none) ──begin──▶ creating ──activate──▶ active ──┐   renew (active only, not overdue)
+//                        │                            │
+//                        │  claim (API revoke, expiry, deletion, a failed create's undo)
+//                        └──────────────┬─────────────┘
+//                                       ▼
+//                                   revoking ──target ok / forced──▶ (deleted)
+//                                    │    ▲
+//                       target failed│    │claim (retry due, API revoke)
+//                                    ▼    │
+//                                 Failed to delete
 //
-// Revoked leases are deleted, never flagged (Infisical parity). `creating` rows are invisible to
-// every response (D25); the expiry worker cleans up the ones a dead process left behind.
+// Revocation claims the row first (a short UPDATE: `revoking`, committed), calls the target with
+// no transaction open, then deletes the row or records the failure. Only one caller can claim a
+// row, so each credential is revoked once, and no database connection waits on a target (on the
+// embedded database there is only one). A `revoking` row left by a dead process is claimable
+// again once stale. Revoked leases are deleted, never flagged (Infisical parity). `creating` rows
+// are invisible to every response (D25); the worker cleans up the ones a dead process left behind.
 
 export const LeaseStatus = {
   Creating: "creating",
   Active: null,
+  /** Claimed by one revoker; the target is being called. */
+  Revoking: "revoking",
   FailedToDelete: "Failed to delete",
 } as const;
 export type LeaseStatus = (typeof LeaseStatus)[keyof typeof LeaseStatus];

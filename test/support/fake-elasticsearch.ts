@@ -16,6 +16,8 @@ export type FakeElasticsearch = FakeHttpServer & {
   apiKeys: Map<string, { key: string; manage: boolean }>;
   /** The requests that changed users (PUT/DELETE of /_security/user/…). */
   userRequests(): RecordedRequest[];
+  /** How long a DELETE of a user takes to answer (a slow target). */
+  deleteLatencyMs: number;
 };
 
 const securityError = (status: number, type: string, reason: string) => ({ status, body: { error: { root_cause: [{ type, reason }], type, reason }, status } });
@@ -41,6 +43,8 @@ export async function startFakeElasticsearch(admin = { username: "elastic", pass
     }
     return undefined;
   }
+
+  const self = { deleteLatencyMs: 0 };
 
   const unauthenticated = (req: RecordedRequest) =>
     securityError(401, "security_exception", `unable to authenticate with provided credentials and anonymous access is not allowed for this request [${req.path}]`);
@@ -82,7 +86,8 @@ export async function startFakeElasticsearch(admin = { username: "elastic", pass
       });
       return { status: 200, body: { created: !exists } };
     },
-    "DELETE /_security/user/*": (req) => {
+    "DELETE /_security/user/*": async (req) => {
+      if (self.deleteLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, self.deleteLatencyMs));
       const who = caller(req);
       if (!who) return unauthenticated(req);
       if (!who.manage) return securityError(403, "security_exception", `action [cluster:admin/xpack/security/user/delete] is unauthorized for user [${who.name}]`);
@@ -91,12 +96,11 @@ export async function startFakeElasticsearch(admin = { username: "elastic", pass
       return { status: 200, body: { found: true } };
     },
   });
-  return {
-    ...fake,
+  return Object.assign(self, fake, {
     users,
     apiKeys,
     userRequests: () => fake.requests.filter((r) => r.path.startsWith("/_security/user/")),
-  };
+  });
 }
 
 /** Logs in as `username` (GET /_security/_authenticate with Basic auth); true when accepted. */
