@@ -12,7 +12,7 @@ const KEEP_ALIVE_TIMEOUT_MS = 300;
 let t: TestApp;
 let port: number;
 beforeAll(async () => {
-  t = await buildTestApp({ REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS) });
+  t = await buildTestApp({ env: { REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS), KEEP_ALIVE_TIMEOUT_MS: String(KEEP_ALIVE_TIMEOUT_MS) } });
   await t.app.listen({ port: 0, host: "127.0.0.1" });
   port = (t.app.server.address() as net.AddressInfo).port;
 });

@@ -18,6 +18,12 @@ export type TestApp = {
 };
 
 export type TestAppOptions = {
+  /** Configuration variables over the test defaults, e.g. { RATE_LIMIT_ENABLED: "true" }. */
+  env?: Record<string, string>;
+  /** A database shared with other apps of the file (it stays open on close); default: a new one. */
+  testDb?: TestDb;
+  /** Runs before app.ready(), e.g. to add a route that throws. */
+  extend?: (app: FastifyInstance) => void;
   /** A provider registry with fakes for third-party systems (default: the built-in one). */
   providers?: ProviderRegistry;
   /** Collects every log line (trace level, with the production redaction) as text. */
@@ -28,13 +34,8 @@ export type TestAppOptions = {
  * The real app on this file's own database. `env` overrides configuration variables
  * (e.g. { RATE_LIMIT_ENABLED: "true" }). Rate limiting is off unless a test turns it on.
  */
-export async function buildTestApp(
-  env: Record<string, string> = {},
-  testDb?: TestDb,
-  /** Runs before app.ready(), e.g. to add a route that throws. */
-  extend?: (app: FastifyInstance) => void,
-  options: TestAppOptions = {},
-): Promise<TestApp> {
+export async function buildTestApp(options: TestAppOptions = {}): Promise<TestApp> {
+  const { env = {}, testDb, extend } = options;
   const db = testDb ?? (await createTestDb());
   const config = loadConfig({
     NODE_ENV: "test",

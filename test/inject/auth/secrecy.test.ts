@@ -13,7 +13,7 @@ let logs = "";
 const bodies: string[] = [];
 
 beforeAll(async () => {
-  t = await buildTestApp({}, undefined, undefined, { captureLogs: (line) => (logs += line) });
+  t = await buildTestApp({ captureLogs: (line) => (logs += line) });
 });
 afterAll(async () => t?.close());
 

@@ -15,14 +15,14 @@ const apps: TestApp[] = [];
 
 /** Another app on the same database with this TRUST_PROXY (and any other variables). */
 async function appWith(env: Record<string, string>): Promise<TestApp> {
-  const app = await buildTestApp(env, testDb);
+  const app = await buildTestApp({ env, testDb });
   apps.push(app);
   return app;
 }
 
 beforeAll(async () => {
   testDb = await createTestDb();
-  plain = await buildTestApp({}, testDb);
+  plain = await buildTestApp({ testDb });
   admin = await bootstrapInstance(plain.app);
   project = await createProject(plain.app, admin.token, { slug: "proxy-proj" });
 });

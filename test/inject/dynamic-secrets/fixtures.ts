@@ -83,7 +83,7 @@ export async function buildDsTestApp(
   const connectionCalls: ConnectionCall[] = shared?.connectionCalls ?? [];
   const testedKv: string[] = shared?.testedKv ?? [];
   const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls), createFakeKvProvider(testedKv)]);
-  const built = await buildTestApp(env, testDb, undefined, { providers, captureLogs });
+  const built = await buildTestApp({ env, testDb, providers, captureLogs });
   return {
     ...built,
     connectionCalls,

@@ -182,7 +182,7 @@ describe("bootstrap", () => {
     ["organization name with NUL", "a\u0000b", withNul],
   ])("%s → 422, instance still uninitialized", async (_label, organization, expected) => {
     const db = await createTestDb();
-    const fresh = await buildTestApp({}, db);
+    const fresh = await buildTestApp({ testDb: db });
     try {
       const response = await fresh.app.inject({
         method: "POST",

@@ -6,11 +6,13 @@ const REQ_ID = /^req-[0-9A-Za-z]{14}$/;
 let t: TestApp;
 
 beforeAll(async () => {
-  t = await buildTestApp({}, undefined, (app) => {
-    app.get("/api/test/throw", async () => {
-      throw new Error("connection to 10.0.0.5 failed: password=hunter2");
-    });
-    app.post("/api/test/echo", async (request) => ({ body: request.body ?? null }));
+  t = await buildTestApp({
+    extend: (app) => {
+      app.get("/api/test/throw", async () => {
+        throw new Error("connection to 10.0.0.5 failed: password=hunter2");
+      });
+      app.post("/api/test/echo", async (request) => ({ body: request.body ?? null }));
+    },
   });
 });
 afterAll(async () => t.close());
@@ -107,9 +109,12 @@ describe("error envelopes", () => {
 
 describe("rate limiting (D16)", () => {
   test("write routes answer 429 RateLimitExceeded with Retry-After past the limit, per route", async () => {
-    const limited = await buildTestApp({ RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "3", TRUST_PROXY: "loopback" }, undefined, (app) => {
-      app.post("/api/test/a", async () => ({ ok: true }));
-      app.post("/api/test/b", async () => ({ ok: true }));
+    const limited = await buildTestApp({
+      env: { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "3", TRUST_PROXY: "loopback" },
+      extend: (app) => {
+        app.post("/api/test/a", async () => ({ ok: true }));
+        app.post("/api/test/b", async () => ({ ok: true }));
+      },
     });
     try {
       for (let i = 0; i < 3; i += 1) {

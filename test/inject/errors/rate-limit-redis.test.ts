@@ -22,11 +22,11 @@ afterAll(async () => {
 });
 
 async function replica(redisUrl: string): Promise<TestApp> {
-  const t = await buildTestApp(
-    { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: String(LIMIT), TRUST_PROXY: "loopback", REDIS_URL: redisUrl },
+  const t = await buildTestApp({
+    env: { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: String(LIMIT), TRUST_PROXY: "loopback", REDIS_URL: redisUrl },
     testDb,
-    (app) => app.post("/api/test/limited", async () => ({ ok: true })),
-  );
+    extend: (app) => app.post("/api/test/limited", async () => ({ ok: true })),
+  });
   apps.push(t);
   return t;
 }

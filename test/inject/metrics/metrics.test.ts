@@ -115,7 +115,7 @@ describe("GET /metrics", () => {
   });
 
   test("METRICS_ENABLED=false: no /metrics route", async () => {
-    const off = await buildTestApp({ METRICS_ENABLED: "false" }, t.testDb);
+    const off = await buildTestApp({ env: { METRICS_ENABLED: "false" }, testDb: t.testDb });
     try {
       const res = await off.app.inject({ method: "GET", url: "/metrics" });
       expect(res.statusCode).toBe(404);
@@ -174,7 +174,7 @@ describe("GET /metrics: leases (D40)", () => {
   }
 
   beforeAll(async () => {
-    l = await buildTestApp({}, t.testDb, undefined, { providers: createProviderRegistry([...builtinProviders, flakyTarget]) });
+    l = await buildTestApp({ testDb: t.testDb, providers: createProviderRegistry([...builtinProviders, flakyTarget]) });
     await createSecret(LEASE_SECRET, { type: "totp", inputs: { configType: "manual", secret: TOTP_SECRET } });
     await createSecret(FLAKY_SECRET, { type: "fake-target", inputs: { host: "target.example" } });
   });

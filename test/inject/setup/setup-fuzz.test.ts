@@ -300,7 +300,7 @@ test("1500 seeded random requests over the set-up and auth routes: envelopes, ne
 
 test("bootstrap: hostile bodies on a fresh instance never 5xx and change nothing until one succeeds", async () => {
   const db = await createTestDb();
-  const fresh = await buildTestApp({}, db);
+  const fresh = await buildTestApp({ testDb: db });
   try {
     const rand = prng(Number(process.env.FUZZ_SEED ?? 777));
     const emails = ["admin@example.com", `${"a".repeat(250)}@example.com`, "a\u0000b@example.com", "é@example.com", " x@y.io "];
