@@ -55,7 +55,10 @@ try {
   process.exit(1);
 }
 const container = createContainer({ config, db: handle.db, dbHost: handle.host, poolStats: handle.poolStats });
-const app = await buildApp({ container, logger });
+// Request logs are written asynchronously (pino's sonic-boom): under load the lines of many requests
+// leave in one write instead of one synchronous write each; pino flushes what is left when the
+// process exits, however it exits. Start-up lines above stay synchronous. Pretty output has its own.
+const app = await buildApp({ container, logger: "transport" in logger ? logger : { ...logger, stream: pino.destination({ dest: 1, sync: false }) } });
 // Lease expiry (D26): the job queue and the sweep, stopped before the database closes.
 const jobs = await startLeaseJobs({
   db: handle.db,
