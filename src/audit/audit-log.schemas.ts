@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// GET /api/v1/organization/audit-logs (auth-and-permissions.md §D.3).
+// GET /api/v1/organization/audit-logs.
 
 const ActorTypeSchema = z.enum(["identity", "user", "service", "unknownUser", "platform", "scimClient", "kmipClient"]);
 const UserAgentTypeSchema = z.enum(["web", "cli", "k8-operator", "terraform", "InfisicalNodeSDK", "InfisicalPythonSDK", "other"]);

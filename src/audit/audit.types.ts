@@ -1,7 +1,7 @@
 import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 
-// Event types and their metadata (auth-and-permissions.md §D.2). One union, so a writer cannot
+// Event types and their metadata. One union, so a writer cannot
 // pair an event type with another event's metadata.
 
 export const EventType = {
@@ -57,7 +57,7 @@ export type AuditEvent =
   | { type: typeof EventType.DeleteDynamicSecret; metadata: DynamicSecretIds }
   | { type: typeof EventType.GetDynamicSecret; metadata: DynamicSecretIds }
   | { type: typeof EventType.ListDynamicSecrets; metadata: { environment: string; secretPath: string; projectId: string } }
-  /** Lease events (leases.md §1): ids and times only, never the credentials (D34). */
+  /** Lease events: ids and times only, never the credentials (D34). */
   | { type: typeof EventType.CreateDynamicSecretLease; metadata: LeaseIds & { leaseExpireAt: Date } }
   | { type: typeof EventType.GetDynamicSecretLease; metadata: LeaseIds & { leaseExpireAt: Date } }
   | { type: typeof EventType.RenewDynamicSecretLease; metadata: LeaseIds & { newLeaseExpireAt: Date } }

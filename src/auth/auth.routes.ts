@@ -5,7 +5,7 @@ import type { AuthService } from "./auth.service.js";
 import { AccessTokenBodySchema, LoginBodySchema, TokenGrantSchema } from "./universal-auth.schemas.js";
 import type { UniversalAuthService } from "./universal-auth.service.js";
 
-// Public token routes: Universal Auth login, renew, revoke (auth-and-permissions.md §A.6.3–A.6.5).
+// Public token routes: Universal Auth login, renew, revoke.
 
 export function authRoutes({
   authService,

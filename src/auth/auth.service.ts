@@ -7,7 +7,7 @@ import { createIdentityRepository, type AccessToken, type TokenUse } from "./ide
 import { IDENTITY_ACCESS_TOKEN_TYPE, signAccessToken, tokenSigningKey, verifyJwt } from "./token.js";
 import { isIpTrusted } from "./trusted-ips.js";
 
-// Bearer authentication and the access-token life cycle (auth-and-permissions.md §A.2–A.4, A.6.4–A.6.5).
+// Bearer authentication and the access-token life cycle.
 
 export type Credentials = {
   /** The raw Authorization header, if any. */
@@ -47,7 +47,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   const identities = createIdentityRepository(db);
   const signingKey = tokenSigningKey(config.authSecret);
 
-  /** The identity-token claims of a verified JWT; undefined for any other token type (§A.1). */
+  /** The identity-token claims of a verified JWT; undefined for any other token type. */
   function identityClaimsOf(token: string): BearerClaims | undefined {
     const payload = verifyJwt(signingKey, token);
     if (payload.authTokenType !== IDENTITY_ACCESS_TOKEN_TYPE) return undefined;
@@ -59,7 +59,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   }
 
   /**
-   * The checks of a bearer header that need no database (§A.2): API key, missing header, service
+   * The checks of a bearer header that need no database: API key, missing header, service
    * token, signature and claims. Throws their errors; returns the claims to look up.
    */
   function verifyBearer({ authorization, hasApiKey }: Omit<Credentials, "clientIp">): BearerClaims {
@@ -78,8 +78,9 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   }
 
   /**
-   * §A.4.3 on the token's row as `tokenUseCtes` read it (undefined: no live row): the caller, or the
-   * error that refuses it — giving back a use counted for a refused request, deleting an exhausted token.
+   * The token-row checks (trusted IPs, organization membership, TTL and uses) on the row as
+   * `tokenUseCtes` read it (undefined: no live row): the caller, or the error that refuses it —
+   * giving back a use counted for a refused request, deleting an exhausted token.
    */
   async function admit(claims: BearerClaims, use: TokenUse | undefined, clientIp: string): Promise<Actor> {
     if (!use || use.token.identityId !== claims.identityId) throw new UnauthorizedError(NO_TOKEN);
@@ -107,7 +108,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
     };
   }
 
-  /** §A.2 + §A.4.3. One database statement in the steady state (two when a use must be given back). */
+  /** The bearer header, then the token row. One database statement in the steady state (two when a use must be given back). */
   async function authenticate(credentials: Credentials): Promise<Actor> {
     const claims = verifyBearer(credentials);
     return admit(claims, await identities.useAccessToken(claims.tokenId), credentials.clientIp);
@@ -130,7 +131,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
     return pending.outcome;
   }
 
-  /** §A.6.4: a new JWT for the same row, valid for the row's TTL from now. */
+  /** Renew: a new JWT for the same row, valid for the row's TTL from now. */
   async function renew(accessToken: string): Promise<TokenGrant> {
     const claims = identityClaimsOf(accessToken);
     if (!claims) throw new BadRequestError("Only identity access tokens can be renewed");
@@ -169,7 +170,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
     };
   }
 
-  /** §A.6.5. */
+  /** Revoke: the token row is marked revoked; the JWT stops working on the next request. */
   async function revoke(accessToken: string): Promise<{ message: string }> {
     const claims = identityClaimsOf(accessToken);
     if (!claims) throw new UnauthorizedError("Only identity access tokens can be revoked");

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { BootstrapService } from "./bootstrap.service.js";
 
-// POST /api/v1/admin/bootstrap (public, works once; auth-and-permissions.md §A.7).
+// POST /api/v1/admin/bootstrap (public, works once).
 
 const BootstrapBodySchema = z.object({
   email: z.string().trim().pipe(z.email()),

@@ -6,7 +6,7 @@ import { createBootstrapRepository } from "./bootstrap.repository.js";
 import { createIdentityRepository } from "./identity.repository.js";
 import { hashSecret, signAccessToken } from "./token.js";
 
-// One-time instance set-up (auth-and-permissions.md §A.7): organization, admin user, and an admin
+// One-time instance set-up: organization, admin user, and an admin
 // machine identity whose token never expires until revoked (D22).
 
 export const INSTANCE_ADMIN_IDENTITY_NAME = "Instance Admin Identity";

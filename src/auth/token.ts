@@ -2,7 +2,7 @@ import { createSecretKey, KeyObject, randomBytes, scrypt, timingSafeEqual, type 
 import jwt from "jsonwebtoken";
 import { TokenError } from "../lib/errors.js";
 
-// Access-token JWTs (auth-and-permissions.md §A.4.1), client secrets and slow password/secret hashes.
+// Access-token JWTs, client secrets and slow password/secret hashes.
 
 export const IDENTITY_ACCESS_TOKEN_TYPE = "identityAccessToken";
 
@@ -37,7 +37,7 @@ export function signAccessToken(secret: string | KeyObject, claims: AccessTokenC
   });
 }
 
-// jsonwebtoken's messages are the wire messages, except these three which Infisical rewords (§A.3).
+// jsonwebtoken's messages are the wire messages, except these three which Infisical rewords.
 const REWORDED: Record<string, string> = {
   "jwt malformed": "The provided access token is malformed. Please use a valid token or generate a new one and try again.",
   "invalid algorithm": "The access token is signed with an invalid algorithm. Please provide a valid token and try again.",

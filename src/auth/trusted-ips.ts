@@ -2,7 +2,7 @@ import { BlockList, isIP } from "node:net";
 import type { TrustedIp } from "../db/tables/common.js";
 import { BadRequestError } from "../lib/errors.js";
 
-// IP allow-lists of auth methods, stored as {ipAddress, type, prefix} (auth-and-permissions.md §A.6).
+// IP allow-lists of auth methods, stored as {ipAddress, type, prefix}.
 
 export const ALLOW_ALL_IPS: TrustedIp[] = [
   { ipAddress: "0.0.0.0", type: "ipv4", prefix: 0 },

@@ -12,7 +12,7 @@ import {
 } from "./universal-auth.schemas.js";
 import type { UniversalAuthService } from "./universal-auth.service.js";
 
-// Universal Auth management (auth-and-permissions.md §A.6.1–A.6.2).
+// Universal Auth management.
 
 export function universalAuthRoutes({ universalAuthService }: { universalAuthService: UniversalAuthService }): FastifyPluginAsyncZod {
   return async (app) => {

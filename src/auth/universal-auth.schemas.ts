@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// Universal Auth request/response schemas (auth-and-permissions.md §A.6).
+// Universal Auth request/response schemas.
 
 const MAX_TTL_SECONDS = 315_360_000;
 /** Counters are PostgreSQL `integer` columns: a larger value could only fail at write time (a 500). */

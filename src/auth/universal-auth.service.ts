@@ -16,7 +16,7 @@ import { isIpTrusted, parseTrustedIp } from "./trusted-ips.js";
 import type { AttachUniversalAuthBody, UpdateUniversalAuthBody } from "./universal-auth.schemas.js";
 import { createUniversalAuthRepository, type ClientSecret, type UniversalAuth } from "./universal-auth.repository.js";
 
-// Universal Auth: attach to an identity, client secrets, login (auth-and-permissions.md §A.6).
+// Universal Auth: attach to an identity, client secrets, login.
 
 const INVALID_CREDENTIALS = "Invalid credentials";
 const NO_UNIVERSAL_AUTH = "The identity does not have universal auth";
@@ -172,7 +172,7 @@ export function createUniversalAuthService({
     });
   }
 
-  /** §A.6.3, in its order; every credential failure is the same 401. */
+  /** Login, with Infisical's checks in Infisical's order; every credential failure is the same 401. */
   async function login(input: { clientId: string; clientSecret: string; clientIp: string }): Promise<TokenGrant> {
     const target = await universalAuths.findLoginTarget(input.clientId);
     if (!target) throw new UnauthorizedError(INVALID_CREDENTIALS);

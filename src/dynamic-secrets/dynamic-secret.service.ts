@@ -129,7 +129,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   }
 
   /**
-   * PATCH (style guide §7.3), read top to bottom: resolve → authorize → plan → write.
+   * PATCH, read top to bottom: resolve → authorize → plan → write.
    * - resolve: project, permission, folder and the secret in one statement;
    * - authorize: against the stored row's metadata and the proposed metadata (403), If-Match (412),
    *   not being deleted (D7), name free (D4), no gateways (D20);

@@ -5,7 +5,7 @@ import { BadRequestError } from "../lib/errors.js";
 /**
  * JSON bodies through secure-json-parse (as Fastify's default parser), but telling a malformed
  * body from a prototype-poisoning one, which Fastify folds into one error. Infisical also parses
- * `application/scim+json` as JSON (patch-endpoint.md §1.1).
+ * `application/scim+json` as JSON.
  */
 export function registerJsonBodyParser(app: FastifyInstance): void {
   app.removeContentTypeParser("application/json");

@@ -33,7 +33,7 @@ export function trustProxyOption(trust: Config["trustProxy"]): boolean | string[
   return typeof trust === "boolean" ? trust : [...trust];
 }
 
-/** Infisical's classification, in its order (patch-endpoint.md §5): exact names first, then substrings. */
+/** Infisical's classification, in its order: exact names first, then substrings. */
 export function userAgentTypeOf(userAgent: string): UserAgentType {
   if (userAgent === "cli") return "cli";
   if (userAgent === "k8-operator" || userAgent.startsWith("k8-operator/")) return "k8-operator";

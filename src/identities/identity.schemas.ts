@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// Machine identities (auth-and-permissions.md §C.4; get, list, update, delete at Infisical parity).
+// Machine identities (get, list, update, delete at Infisical parity).
 
 const MetadataInputSchema = z.array(z.object({ key: z.string().trim().min(1), value: z.string().trim().min(1) }));
 

@@ -12,7 +12,7 @@ import type { OrgPermission, PermissionService } from "../permissions/permission
 import type { CreateIdentityBody, UpdateIdentityBody } from "./identity.schemas.js";
 import { createOrgIdentityRepository, type OrgIdentity } from "./org-identity.repository.js";
 
-// Machine identities of the organization (auth-and-permissions.md §C.4; get, list, update, delete
+// Machine identities of the organization (get, list, update, delete
 // and token revocation at Infisical parity). New identities join the actor's organization.
 
 /** The org role must exist (404) and the actor must itself hold every permission it grants (403). */

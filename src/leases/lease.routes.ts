@@ -15,7 +15,7 @@ import {
 } from "./lease.schemas.js";
 import type { LeaseService } from "./lease.service.js";
 
-// leases.md §1.1: create, get, renew, revoke (DELETE with a JSON body), list a secret's leases.
+// Infisical's lease routes: create, get, renew, revoke (DELETE with a JSON body), list a secret's leases.
 
 const TAGS = ["Dynamic Secret Leases"];
 const { 400: e400, 401: e401, 403: e403, 404: e404, 422: e422, 500: e500 } = ErrorResponseSchemas;

@@ -9,7 +9,7 @@ import {
 import { removeTrailingSlash } from "../lib/secret-path.js";
 import { TtlSchema } from "../lib/ttl.js";
 
-// Request/response schemas of the lease routes (leases.md §1). Unknown keys are stripped. `ttl`
+// Request/response schemas of the lease routes. Unknown keys are stripped. `ttl`
 // uses the one TTL rule (≥ 1 min, ≤ 10 y; unparsable → 422, D31).
 
 const noNul = (v: string) => !v.includes("\u0000");

@@ -18,7 +18,7 @@ import type { CreateLeaseInput, Lease, LeaseLocatorInput, LeaseView, ListLeasesI
 import type { TargetClient } from "./revocation.js";
 import { leaseUsername } from "./username.js";
 
-// The lease routes (leases.md §1 with D25–D35): resolve → authorize → plan → commit, each a named
+// The lease routes (D25–D35): resolve → authorize → plan → commit, each a named
 // step. Network I/O to the target happens outside transactions, except where the lease's row lock
 // is what makes it safe (renew, revoke: one caller at a time per credential, D27/D28).
 
@@ -57,7 +57,7 @@ export function leaseView(lease: Lease): LeaseView {
   return rest;
 }
 
-/** Folder-missing texts differ per route (leases.md §1.8); everything else is the shared resolver's. */
+/** Folder-missing texts differ per route; everything else is the shared resolver's. */
 function withFolderMessage(deps: ResolverDeps, message: (path: string, env: string) => string): ResolverDeps {
   return {
     ...deps,
@@ -79,7 +79,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   const folderMessage = (path: string, env: string) => `Folder with path '${path}' in environment with slug '${env}' not found`;
   const leaseDeps = withFolderMessage(deps, folderMessage);
   const resolver = createDynamicSecretResolver(leaseDeps, { folderNotFound: (path, env) => new NotFoundError(folderMessage(path, env)) });
-  /** GET names a missing folder without its environment (leases.md §1.8). */
+  /** GET names a missing folder without its environment. */
   const getFolders = withFolderMessage(deps, (path) => `Folder with path '${path}' not found`).folders;
 
   /** One audit row for the caller's request, with the caller's executor (D34: inside its transaction). */

@@ -1,6 +1,6 @@
 import { BadRequestError } from "../lib/errors.js";
 
-// The lease state machine, in one place (style §7.9; Vault's expiration manager as the anchor).
+// The lease state machine, in one place (Vault's expiration manager as the anchor).
 //
 //   (none) ──begin──▶ creating ──activate──▶ active ──┐   renew (active only, not overdue)
 //                        │                            │

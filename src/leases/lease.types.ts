@@ -3,7 +3,7 @@ import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 import type { Locator } from "../dynamic-secrets/dynamic-secret.types.js";
 
-/** A lease as the services see it (leases.md §2 plus the retry state of D27). */
+/** A lease as the services see it (Infisical's lease fields plus the retry state of D27). */
 export type Lease = {
   id: string;
   version: number;

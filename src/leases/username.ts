@@ -2,7 +2,7 @@ import { BadRequestError } from "../lib/errors.js";
 import { randomString } from "../lib/random.js";
 import { renderTemplate } from "../dynamic-secrets/templates/render.js";
 
-// Lease usernames (leases.md §6): 32 random alphanumerics, or the secret's usernameTemplate
+// Lease usernames: 32 random alphanumerics, or the secret's usernameTemplate
 // rendered (HTML-escaped, as Infisical) with randomUsername, unixTimestamp, identity.name and
 // dynamicSecret.{name,type}. The result must be 1–128 of [A-Za-z0-9_-] (D33: nothing that needs
 // quoting), checked before any target I/O.

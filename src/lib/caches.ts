@@ -1,4 +1,4 @@
-// Everything the server keeps in memory between requests lives here (style §7.9): what, for how
+// Everything the server keeps in memory between requests lives here: what, for how
 // long, and why no other process can make it stale (D36).
 //
 // Cached:

@@ -11,7 +11,7 @@ export function randomString(length: number, charset = ALNUM): string {
   return out;
 }
 
-// Passwords (leases.md §5.1, D33): only characters that need no quoting inside a SQL string
+// Passwords (D33): only characters that need no quoting inside a SQL string
 // literal, a Redis ACL rule or a JSON body.
 const LOWER = "abcdefghijklmnopqrstuvwxyz";
 const UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
@@ -54,5 +54,5 @@ export function generatePassword(req: PasswordRequirements = DEFAULT_PASSWORD_RE
   return chars.join("");
 }
 
-/** Redis, RabbitMQ (leases.md §5.2–5.3): 64 characters of [A-Za-z0-9-_.~!*]. */
+/** Redis, RabbitMQ: 64 characters of [A-Za-z0-9-_.~!*]. */
 export const generateLongPassword = () => randomString(64, LOWER + UPPER + DIGITS + SAFE_SYMBOLS);

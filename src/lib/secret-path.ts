@@ -1,6 +1,6 @@
 import { BadRequestError, NotFoundError } from "./errors.js";
 
-// Secret paths: "/" is the root, segments are folder names (auth-and-permissions.md §B.5 step 6).
+// Secret paths: "/" is the root, segments are folder names.
 
 const SEGMENT_RE = /^[a-zA-Z0-9-_]+$/;
 
@@ -36,10 +36,9 @@ export function folderNotFound(path: string, environmentSlug: string): NotFoundE
 
 /**
  * The folder names to walk for a request's `path`, or the error its lookup answers: a segment with
- * characters other than letters, digits, `-`, `_` → 400; as in Infisical (patch-endpoint.md §2
- * step 9), one more trailing slash is removed and the rest must be a folder's exact path, so `""`,
- * `app`, `//app`, `/a//b`, `/app//` (after the router's own removal) name no folder (404 naming
- * `path` as given). Pure, so callers that load everything in one statement can answer in order.
+ * characters other than letters, digits, `-`, `_` → 400; as in Infisical, one more trailing slash
+ * is removed and the rest must be a folder's exact path, so `""`, `app`, `//app`, `/a//b`,
+ * `/app//` (after the router's own removal) name no folder (404 naming `path` as given). Pure, so callers that load everything in one statement can answer in order.
  */
 export function folderLookup(path: string, environmentSlug: string): { segments: string[] } | { error: Error } {
   let segments: string[];

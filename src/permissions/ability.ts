@@ -3,8 +3,8 @@ import picomatch from "picomatch";
 import { compiledRuleSets } from "../lib/caches.js";
 import { PermissionDeniedError } from "../lib/errors.js";
 
-// Pure: rule lists → can()/assertCan(). Conditions are CASL's Mongo operators plus `$glob`
-// (auth-and-permissions.md §B.3); evaluation order and denial details follow CASL (§B.6).
+// Pure: rule lists → can()/assertCan(). Conditions are CASL's Mongo operators plus `$glob`;
+// evaluation order and denial details follow CASL.
 
 /** A rule as stored and evaluated: `action` is always an array; custom-role subjects are arrays. */
 export type PermissionRule = {
@@ -133,7 +133,7 @@ export function isGrantActive(
 
 /**
  * Stored custom-role rules → evaluated rules. Custom roles are packed upstream and unpacking turns
- * the subject into an array, which PermissionDenied details show (§B.6); we reproduce that here.
+ * the subject into an array, which PermissionDenied details show; we reproduce that here.
  */
 export function customRoleRules(stored: readonly StoredRule[]): PermissionRule[] {
   return stored.map((rule) => {

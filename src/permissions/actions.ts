@@ -1,6 +1,5 @@
-// Subject and action strings of Infisical's project and organization permissions
-// (auth-and-permissions.md §B.2). They are wire values: custom roles store them and 403 details
-// echo them, so they must never change.
+// Subject and action strings of Infisical's project and organization permissions. They are wire
+// values: custom roles store them and 403 details echo them, so they must never change.
 
 export enum ProjectPermissionSub {
   Role = "role",
@@ -97,7 +96,7 @@ export const PROJECT_SUBJECT_ACTIONS: Record<ProjectPermissionSub, readonly stri
   [ProjectPermissionSub.Kms]: [ProjectPermissionActions.Edit],
 };
 
-/** Subjects whose rules may carry environment / secretPath conditions (§B.3). */
+/** Subjects whose rules may carry environment / secretPath conditions. */
 export const PATH_SCOPED_SUBJECTS: readonly ProjectPermissionSub[] = [
   ProjectPermissionSub.DynamicSecrets,
   ProjectPermissionSub.Secrets,
@@ -105,7 +104,7 @@ export const PATH_SCOPED_SUBJECTS: readonly ProjectPermissionSub[] = [
   ProjectPermissionSub.SecretImports,
 ];
 
-// Organization level (§B.7).
+// Organization level.
 export enum OrgPermissionSubjects {
   Workspace = "workspace",
   Role = "role",

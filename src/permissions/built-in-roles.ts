@@ -13,7 +13,7 @@ import {
   type BuiltInProjectRole,
 } from "./actions.js";
 
-// Built-in project and organization roles (auth-and-permissions.md §B.4, §B.7). Every rule is
+// Built-in project and organization roles. Every rule is
 // unconditional, one rule per subject, `action` an array and `subject` a plain string — the shape
 // PermissionDenied details show for built-in roles.
 

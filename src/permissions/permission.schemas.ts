@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isValidGlob } from "./ability.js";
 import { PATH_SCOPED_SUBJECTS, PROJECT_SUBJECT_ACTIONS, ProjectPermissionSub } from "./actions.js";
 
-// The v2 permission format of custom roles (auth-and-permissions.md §B.3, §B.8): one schema per
+// The v2 permission format of custom roles: one schema per
 // subject, discriminated by `subject`; only path-scoped subjects take conditions.
 
 const SECRET_PATH_MESSAGE = "Invalid Secret Path; it must start with a '/'";
@@ -110,7 +110,7 @@ const V1_TO_DYNAMIC_SECRET: Record<string, string[]> = {
 };
 
 /**
- * §B.8: a v1 `secrets` rule also grants secret-imports, secret-folders (non-read actions, unless
+ * v1 roles: a `secrets` rule also grants secret-imports, secret-folders (non-read actions, unless
  * the role has its own folder rule) and dynamic-secrets (mapped actions), with its conditions.
  */
 export function expandV1Rules(rules: readonly PermissionRuleV1[]): PermissionRuleV2[] {

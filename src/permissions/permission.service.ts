@@ -27,14 +27,14 @@ export type ProjectPermission = Ability & {
 export type OrgPermission = Ability & { orgId: string; role: string };
 
 export type GetProjectPermissionOptions = {
-  /** When set, the project's type must be this one (§B.1 step 3), checked before membership. */
+  /** When set, the project's type must be this one, checked before membership. */
   projectType?: string;
 };
 
 export const notProjectMemberError = () =>
   new ForbiddenRequestError(undefined, { errorName: "You are not member of this project" });
 
-/** §B.1 step 3. */
+/** A route for one project type refuses a project of another type (before any membership check). */
 export function assertProjectType(project: { type: string }, expected: string): void {
   if (project.type !== expected) {
     throw new BadRequestError(`The project is of type ${project.type}. Operations of type ${expected} are not allowed.`);

@@ -13,7 +13,7 @@ import {
   UpdateEnvironmentBodySchema,
 } from "./project.schemas.js";
 
-// A project's environments (auth-and-permissions.md §C.2; get, update, delete at Infisical parity).
+// A project's environments (get, update, delete at Infisical parity).
 // The list is the project body's `environments` (GET /api/v1/workspace/:projectId), as in Infisical.
 
 const tags = ["environments"];

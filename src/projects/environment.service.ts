@@ -10,7 +10,7 @@ import type { PermissionService } from "../permissions/permission.service.js";
 import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
-// A project's environments (auth-and-permissions.md §C.2; get, update, delete at Infisical parity).
+// A project's environments (get, update, delete at Infisical parity).
 // Every write locks the project row first, so positions are computed one writer at a time.
 
 export function createEnvironmentService({

@@ -13,8 +13,8 @@ import { createEnvironmentRepository } from "./environment.repository.js";
 import { createFolderRepository, type Folder, type FolderWithPath } from "./folder.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
-// Folder trees (auth-and-permissions.md §C.3; rename and delete at Infisical parity) and
-// path → folder resolution (§B.5 step 6).
+// Folder trees (rename and delete at Infisical parity) and
+// path → folder resolution.
 
 /**
  * At most this many folders (missing parents included) are created by one request: Infisical has

@@ -18,7 +18,7 @@ import {
 import { createRoleRepository } from "./role.repository.js";
 import type { CreateMembershipBody, MembershipRoleInput } from "./membership.schemas.js";
 
-// Identity project memberships (auth-and-permissions.md §C.6), checks in Infisical's order.
+// Identity project memberships, checks in Infisical's order.
 
 function temporaryEnd(role: MembershipRoleInput): { start: Date; end: Date } {
   const start = new Date(role.temporaryAccessStartTime!);

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { permissionRuleList, PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
 import { slugSchema } from "./project.schemas.js";
 
-// POST /api/v2/identity-project-additional-privilege (auth-and-permissions.md §C.8).
+// POST /api/v2/identity-project-additional-privilege.
 
 export const CreatePrivilegeBodySchema = z.object({
   identityId: z.string().trim(),

@@ -11,7 +11,7 @@ import type { MembershipRepository } from "./membership.repository.js";
 import type { PrivilegeRepository } from "./privilege.repository.js";
 import type { CreatePrivilegeBody } from "./privilege.schemas.js";
 
-// Additional privileges of an identity in a project (auth-and-permissions.md §C.8).
+// Additional privileges of an identity in a project.
 
 // Infisical's response schema for privileges predates these subjects and drops their rules.
 const HIDDEN_IN_RESPONSE = new Set<string>([

@@ -21,7 +21,7 @@ import {
 } from "./project.schemas.js";
 import type { ProjectService, ProjectWithEnvironments } from "./project.service.js";
 
-// Projects and folders (auth-and-permissions.md §C.1, §C.3; get, list, update, delete at Infisical parity).
+// Projects and folders (get, list, update, delete at Infisical parity).
 
 /** Infisical's project body: `_id` and the environments as {name, slug, id}. */
 const withEnvironments = (project: ProjectWithEnvironments) => ({

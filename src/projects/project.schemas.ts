@@ -1,6 +1,6 @@
 import { z } from "zod";
 
-// Request/response schemas of the project set-up endpoints (auth-and-permissions.md §C.1–C.3).
+// Request/response schemas of the project set-up endpoints.
 
 const SLUG_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const plural = (n: number) => (n === 1 ? "" : "s");

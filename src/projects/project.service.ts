@@ -14,8 +14,8 @@ import { createEnvironmentRepository, type Environment } from "./environment.rep
 import { createProjectRepository, type Project } from "./project.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
-// Projects (auth-and-permissions.md §C.1; get, list, update, delete at Infisical parity) and the
-// project lookup the dynamic-secret routes start from (§B.1 step 1).
+// Projects (get, list, update, delete at Infisical parity) and the
+// project lookup the dynamic-secret routes start from.
 
 const DEFAULT_ENVIRONMENTS = [
   { name: "Development", slug: "dev" },
@@ -71,7 +71,7 @@ export function createProjectService({
       if (body.shouldCreateDefaultEnvs) {
         for (const env of DEFAULT_ENVIRONMENTS) environments.push(await createEnvironmentRepository(trx).insertEnvironment({ projectId: project.id, ...env }));
       }
-      // The creator becomes the project's admin (org admins get no implicit project access, §B.7).
+      // The creator becomes the project's admin (org admins get no implicit project access).
       await createMembershipRepository(trx).insertMembership(project.id, actor.identityId, [
         {
           role: "admin",

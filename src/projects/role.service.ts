@@ -14,7 +14,7 @@ import { createRoleRepository, type ProjectRole } from "./role.repository.js";
 import { createProjectRepository } from "./project.repository.js";
 import type { CreateRoleBody, CreateRoleV1Body, UpdateRoleBody } from "./role.schemas.js";
 
-// Custom project roles (auth-and-permissions.md §C.7; get, list, update, delete at Infisical parity).
+// Custom project roles (get, list, update, delete at Infisical parity).
 
 /** Infisical lists its predefined project roles with these fixed ids, before the custom ones. */
 const PREDEFINED_ROLES = [
@@ -65,7 +65,7 @@ export function createRoleService({
     return insertRole(actor, projectId, { ...body, permissions: body.permissions as PermissionRuleV2[] });
   }
 
-  /** v1 format: `secrets` rules are expanded (§B.8); the response hides dynamic-secrets and secret-imports rules. */
+  /** v1 format: `secrets` rules are expanded; the response hides dynamic-secrets and secret-imports rules. */
   async function createRoleV1(actor: Actor, projectSlug: string, body: CreateRoleV1Body): Promise<ProjectRole> {
     const project = await projects.findBySlug(actor.orgId, projectSlug);
     if (!project) throw new NotFoundError(`Project with slug '${projectSlug}' not found`);

@@ -23,7 +23,7 @@ export const azureSqlDatabaseProvider = defineProvider({
   secretFields: [],
   sensitiveFields: ["password"],
   checkInputs(inputs) {
-    // Infisical's exact template names for this provider are unconfirmed (spec §2.I–X).
+    // Infisical's exact template names for this provider are unconfirmed.
     validateStatements(inputs, [
       { field: "masterCreationStatement", templateName: "Azure SQL master creation", variables: ["username", "password", "expiration", "database"] },
       { field: "creationStatement", templateName: "Azure SQL creation", variables: ["username", "password", "expiration", "database"] },

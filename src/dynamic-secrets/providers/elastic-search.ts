@@ -44,7 +44,7 @@ async function elastic(inputs: ElasticSearchInputs, ctx: ProviderContext, method
 
 const userPath = (username: string) => `/_security/user/${encodeURIComponent(username)}`;
 
-// Leases (leases.md §5.5): a native-realm user per lease through the security API — create is
+// Leases: a native-realm user per lease through the security API — create is
 // `PUT /_security/user/<name>` with a 64-character password, the configured roles and Infisical's
 // full name; revoke is `DELETE /_security/user/<name>` (a user already gone is a failure, as in
 // Infisical); renew only moves expireAt (Elasticsearch users do not expire).

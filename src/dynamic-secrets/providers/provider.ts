@@ -13,7 +13,7 @@ export type DynamicSecretProvider<S extends z.ZodType = z.ZodType> = {
   /** Validates the (merged) inputs; its output is what gets stored. Unknown keys are stripped. */
   inputsSchema: S;
   /**
-   * Dotted paths removed from GET responses and put back when a PATCH omits them (spec §2.Z).
+   * Dotted paths removed from GET responses and put back when a PATCH omits them.
    * Infisical declares them only for `ssh` and `oauth2`; every other provider has an empty list.
    */
   secretFields: readonly string[];
@@ -23,7 +23,7 @@ export type DynamicSecretProvider<S extends z.ZodType = z.ZodType> = {
    */
   sensitiveFields?: readonly string[];
   /**
-   * Checks that need no network and answer 400 rather than 422 (statement templates, spec §2.Y).
+   * Checks that need no network and answer 400 rather than 422 (statement templates).
    * Called by the registry's parseInputs after the schema succeeded.
    */
   checkInputs?(inputs: z.output<S>): void;
@@ -39,7 +39,7 @@ export type DynamicSecretProvider<S extends z.ZodType = z.ZodType> = {
    */
   targetFields?: readonly string[];
   /**
-   * Leases (leases.md §5). A provider without `create` answers lease creation with D35's 400.
+   * Leases. A provider without `create` answers lease creation with D35's 400.
    * `entityId` is fixed before `create` runs (D25: it is committed first): the rendered username,
    * or a random id when `leaseEntityId` is "random" (TOTP). Errors are BadRequestErrors with the
    * credentials redacted; `create` leaves nothing behind when it fails part-way (D33).

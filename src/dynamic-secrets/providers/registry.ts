@@ -91,7 +91,7 @@ export function createProviderRegistry(list: readonly DynamicSecretProvider[]) {
 
     /**
      * After the shallow merge, puts back each declared secret the merged object lacks, provided
-     * the stored inputs have it and its parent object exists in the merged inputs (spec §2.Z).
+     * the stored inputs have it and its parent object exists in the merged inputs.
      * A value the caller supplied always wins.
      */
     restoreOmittedSecretFields(type: string, stored: unknown, merged: unknown): unknown {

@@ -1,7 +1,7 @@
 import Handlebars from "handlebars";
 import { randomString } from "../../lib/random.js";
 
-// The one place templates are rendered (statements of leases.md §5.1–5.2, username templates §6):
+// The one place templates are rendered (lease statements and username templates):
 // an isolated Handlebars instance with the helpers the save-time check accepts, so whatever passes
 // validation also renders (D11). Unknown variables render empty, as in Handlebars.
 

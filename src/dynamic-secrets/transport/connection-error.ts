@@ -1,7 +1,7 @@
 import { BadRequestError } from "../../lib/errors.js";
 
 // Connection-test failures: 400 `Failed to connect with provider: <driver message>` with every
-// credential redacted (spec §4). Whole words equal to a token become [REDACTED] (Infisical's rule);
+// credential redacted. Whole words equal to a token become [REDACTED] (Infisical's rule);
 // additionally any literal occurrence of a token of 4+ characters is redacted, so a password with
 // punctuation never leaks.
 
@@ -60,7 +60,7 @@ export async function withTimeout<T>(work: Promise<T>, ms: number, onTimeout?: (
   }
 }
 
-/** A provider's lease failure (leases.md §5): 400 `Failed to <action> lease from provider: …`, credentials redacted. */
+/** A provider's lease failure: 400 `Failed to <action> lease from provider: …`, credentials redacted. */
 export function leaseFailed(action: "create" | "revoke" | "renew", err: unknown, tokens: readonly (string | undefined)[]): BadRequestError {
   if (err instanceof BadRequestError) return err;
   return new BadRequestError(`Failed to ${action} lease from provider: ${redactWords(errorMessage(err), tokens)}`);

@@ -5,7 +5,7 @@ export type ProviderContext = {
   nodeEnv: "production" | "development" | "test";
   /** D19: DYNAMIC_SECRET_ALLOW_INTERNAL_IP / ALLOW_INTERNAL_IP_CONNECTIONS. */
   allowInternalIp: boolean;
-  /** Our own database host(s): never a target, even with allowInternalIp (spec §3.1 step 8). */
+  /** Our own database host(s): never a target, even with allowInternalIp. */
   forbiddenHosts: string[];
   /** Upper bound for one connection test (config.providerConnectionTimeoutMs, default 10 s). */
   connectionTimeoutMs: number;

@@ -3,7 +3,7 @@ import net from "node:net";
 import { BadRequestError } from "../../lib/errors.js";
 import type { ProviderContext } from "./context.js";
 
-// Host (SSRF) checks shared by every network provider (spec §3, decision D19).
+// Host (SSRF) checks shared by every network provider (D19).
 
 type FlagName = "DYNAMIC_SECRET_ALLOW_INTERNAL_IP" | "ALLOW_INTERNAL_IP_CONNECTIONS";
 
@@ -108,7 +108,7 @@ async function resolveOrFail(name: string, ctx: ProviderContext): Promise<string
 }
 
 /**
- * Spec §3.1 `verifyHostInputValidity`. Returns the addresses to connect to (the host itself in
+ * Infisical's `verifyHostInputValidity`. Returns the addresses to connect to (the host itself in
  * development/test mode). The first one is what providers store as `hostIp`.
  */
 export async function verifyHost(host: string, ctx: ProviderContext, options: HostCheckOptions = {}): Promise<string[]> {
@@ -152,7 +152,7 @@ export async function verifyUrlHost(hostWithScheme: string, ctx: ProviderContext
 }
 
 /**
- * Spec §3.3 URL-level check (Kubernetes, Milvus). Per D19 it is skipped in development/test mode
+ * The URL-level check (Kubernetes, Milvus). Per D19 it is skipped in development/test mode
  * and `allowInternalIp` lets loopback/private targets through; our own database never.
  */
 export async function verifyUrlTarget(url: string, ctx: ProviderContext, options: HostCheckOptions = {}): Promise<void> {
