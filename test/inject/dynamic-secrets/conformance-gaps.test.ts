@@ -8,7 +8,6 @@ import {
   buildDsTestApp,
   createDynamicSecret,
   createFixture,
-  createFolder,
   createIdentity,
   createMember,
   SQL_INPUTS,
@@ -16,6 +15,7 @@ import {
   type Fixture,
   type TestIdentity,
 } from "./fixtures.js";
+import { createFolder } from "../../support/factories.js";
 import { envelope, patchDs, rawPatch } from "./patch-support.js";
 
 // Conformance audit: the cases of patch-endpoint.md §7 and auth-and-permissions.md §F that no
@@ -45,11 +45,11 @@ type SecretName = keyof typeof SECRETS;
 beforeAll(async () => {
   t = await buildDsTestApp();
   f = await createFixture(t, "ds-proj");
-  await createFolder(t, f, "dev", "/", "app");
-  await createFolder(t, f, "dev", "/app", "db");
-  await createFolder(t, f, "dev", "/", "other");
-  await createFolder(t, f, "staging", "/", "app");
-  await createFolder(t, f, "prod", "/", "app");
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/app", name: "db" });
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "other" });
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "staging", path: "/", name: "app" });
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "prod", path: "/", name: "app" });
   for (const [name, s] of Object.entries(SECRETS)) {
     await createDynamicSecret(t, f, name, { environmentSlug: s.env, path: s.path, metadata: [...s.metadata], maxTTL: null });
   }

@@ -4,7 +4,6 @@ import {
   buildDsTestApp,
   createDynamicSecret,
   createFixture,
-  createFolder,
   createIdentity,
   createMember,
   SQL_INPUTS,
@@ -13,6 +12,7 @@ import {
   type Fixture,
   type TestIdentity,
 } from "./fixtures.js";
+import { createFolder } from "../../support/factories.js";
 import { envelope } from "./patch-support.js";
 
 // Create, get, list and delete (auth-and-permissions.md §C.9, order of checks §B.5).
@@ -29,8 +29,8 @@ const MD_TEAM_A = { metadata: { $elemMatch: { key: { $eq: "team" }, value: { $eq
 beforeAll(async () => {
   t = await buildDsTestApp();
   f = await createFixture(t, "crud");
-  await createFolder(t, f, "dev", "/", "app");
-  await createFolder(t, f, "dev", "/", "lst");
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "lst" });
   viewer = await createMember(t, f, "viewer", { builtIn: ["viewer"] });
   editOnly = await createMember(t, f, "editonly", { custom: [[{ subject: DS, action: ["edit-root-credential"] }]] });
   teamA = await createMember(t, f, "team-a", {

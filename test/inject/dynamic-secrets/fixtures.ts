@@ -3,6 +3,7 @@ import type { FastifyInstance } from "fastify";
 import type { Actor } from "../../../src/lib/actor.js";
 import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
+import { bearer } from "../../support/factories.js";
 import type { Config } from "../../../src/config.js";
 import type { Container } from "../../../src/container.js";
 import { defineProvider, type DynamicSecretProvider } from "../../../src/dynamic-secrets/providers/provider.js";
@@ -140,10 +141,6 @@ export async function createFixture(t: DsTestApp, slug = `proj-${suffix()}`): Pr
   return { orgId: org.id, admin, project: { id: project.id, slug: project.slug, name: project.name } };
 }
 
-export async function createFolder(t: DsTestApp, f: Fixture, environment: string, path: string, name: string): Promise<void> {
-  await t.container.folderService.createFolder(f.admin.actor, { projectId: f.project.id, environment, name, path, description: null });
-}
-
 const permanent = (role: string, customRoleId: string | null = null): NewMembershipRole => ({
   role,
   customRoleId,
@@ -178,7 +175,7 @@ export async function createMember(
 export const TOTP_INPUTS = { configType: "manual", secret: "JBSWY3DPEHPK3PXP" } as const;
 export const SQL_INPUTS = { host: "db.internal", port: 5432, username: "admin", password: "pw", database: "app" } as const;
 
-export const auth = (identity: TestIdentity) => ({ authorization: `Bearer ${identity.token}` });
+export const auth = (identity: TestIdentity) => bearer(identity.token);
 
 /** POST /api/v1/dynamic-secrets through the API; throws unless 200. */
 export async function createDynamicSecret(

@@ -6,7 +6,6 @@ import {
   buildDsTestApp,
   createDynamicSecret,
   createFixture,
-  createFolder,
   createMember,
   patchBody,
   SQL_INPUTS,
@@ -14,6 +13,7 @@ import {
   type Fixture,
   type TestIdentity,
 } from "./fixtures.js";
+import { createFolder } from "../../support/factories.js";
 import { envelope, patchDs, rawPatch } from "./patch-support.js";
 
 // PATCH: provider inputs, persistence, audit and the decisions that change Infisical's behaviour
@@ -54,7 +54,7 @@ async function auditRows(name?: string) {
 beforeAll(async () => {
   t = await buildDsTestApp();
   f = await createFixture(t, "persist");
-  await createFolder(t, f, "dev", "/", "app");
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
   editOnly = await createMember(t, f, "editonly", { custom: [[{ subject: "dynamic-secrets", action: ["edit-root-credential"] }]] });
 });
 afterAll(async () => t?.close());

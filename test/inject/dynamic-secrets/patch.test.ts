@@ -4,7 +4,6 @@ import {
   buildDsTestApp,
   createDynamicSecret,
   createFixture,
-  createFolder,
   createIdentity,
   createMember,
   patchBody,
@@ -13,6 +12,7 @@ import {
   type Fixture,
   type TestIdentity,
 } from "./fixtures.js";
+import { createFolder } from "../../support/factories.js";
 import { envelope, patchDs, rawPatch } from "./patch-support.js";
 
 // PATCH /api/v1/dynamic-secrets/{name}: transport, validation, lookup order, permissions and
@@ -44,7 +44,7 @@ async function freshSecret(options: { path?: string; metadata?: { key: string; v
 beforeAll(async () => {
   t = await buildDsTestApp();
   f = await createFixture(t, "proj");
-  await createFolder(t, f, "dev", "/", "app");
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
   view = await createMember(t, f, "view", { custom: [[{ subject: DS, action: ["read-root-credential"] }]] });
   out = await createIdentity(t, f.orgId, "outsider");
 });

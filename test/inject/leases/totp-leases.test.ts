@@ -4,13 +4,13 @@ import {
   buildDsTestApp,
   createDynamicSecret,
   createFixture,
-  createFolder,
   createIdentity,
   createMember,
   type DsTestApp,
   type Fixture,
   type TestIdentity,
 } from "../dynamic-secrets/fixtures.js";
+import { createFolder } from "../../support/factories.js";
 import { envelope } from "../../support/envelope.js";
 import { auditEvents, base, call, createLease, expireNow, getLease, leaseRow, listLeases, renewLease, revokeLease } from "./lease-support.js";
 
@@ -25,7 +25,7 @@ let outsider: TestIdentity;
 beforeAll(async () => {
   t = await buildDsTestApp({ MAX_LEASE_LIMIT: "3" });
   f = await createFixture(t, "ds-proj");
-  await createFolder(t, f, "dev", "/", "app");
+  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
   viewer = await createMember(t, f, "viewer", { builtIn: ["viewer"] });
   outsider = await createIdentity(t, f.orgId, "out", "member");
   await createDynamicSecret(t, f, "totp-ds", { defaultTTL: "1m", maxTTL: "1h" });
