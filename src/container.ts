@@ -54,7 +54,7 @@ export function createContainer({
   const universalAuthService = createUniversalAuthService({ db, config, permissionService });
   const identityService = createIdentityService({ db, permissionService, auditLogRetentionDays });
   const roleService = createRoleService({ db, permissionService, auditLogRetentionDays });
-  const membershipService = createMembershipService({ db, permissionService });
+  const membershipService = createMembershipService({ db, permissionService, identities: identityService });
   const privilegeService = createPrivilegeService({
     privileges: createPrivilegeRepository(db),
     memberships: createMembershipRepository(db),

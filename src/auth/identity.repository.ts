@@ -2,6 +2,7 @@ import { sql, type RawBuilder, type Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { TrustedIp } from "../db/tables/common.js";
 import type { IdentityAccessTokensTable } from "../db/tables/identity.table.js";
+import { authMethodsOf } from "./auth-methods.js";
 import { ALLOW_ALL_IPS } from "./trusted-ips.js";
 
 // Identities, their organization memberships and their access-token rows. Access tokens are JWTs
@@ -93,11 +94,6 @@ export type Identity = {
   createdAt: Date;
   updatedAt: Date;
 };
-
-/** An identity's auth methods, from the ids of its Universal Auth and Token Auth rows (left-joined). */
-export function authMethodsOf(row: { ua_id: string | null; ta_id: string | null }): string[] {
-  return [...(row.ua_id ? ["universal-auth"] : []), ...(row.ta_id ? ["token-auth"] : [])];
-}
 
 /**
  * The authentication hot path as SQL, for one statement: CTE `cur` is the live token row joined to

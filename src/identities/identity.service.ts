@@ -120,7 +120,12 @@ export function createIdentityService({
     });
   }
 
-  return { createIdentity, getIdentity, listIdentities, updateIdentity, deleteIdentity, revokeAccessTokens };
+  /** The identity if it is a member of `orgId`; no permission check (callers check their own). */
+  async function findInOrg(identityId: string, orgId: string): Promise<Identity | undefined> {
+    return isUuid(identityId) ? createIdentityRepository(db).findIdentityInOrg(identityId, orgId) : undefined;
+  }
+
+  return { createIdentity, getIdentity, listIdentities, updateIdentity, deleteIdentity, revokeAccessTokens, findInOrg };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -1,4 +1,4 @@
-import { authMethodsOf } from "../auth/identity.repository.js";
+import { authMethodsOf } from "../auth/auth-methods.js";
 import type { Executor } from "../db/database.js";
 
 // Identities as members of an organization: listing, reading, updating and deleting them.

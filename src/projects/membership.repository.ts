@@ -1,4 +1,4 @@
-import { authMethodsOf } from "../auth/identity.repository.js";
+import { authMethodsOf } from "../auth/auth-methods.js";
 import type { Selectable } from "kysely";
 import type { Executor } from "../db/database.js";
 import type { IdentityProjectMembershipsTable } from "../db/tables/role.table.js";

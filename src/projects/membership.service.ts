@@ -1,7 +1,7 @@
 import ms from "ms";
 import type { Actor } from "../lib/actor.js";
-import { createIdentityRepository } from "../auth/identity.repository.js";
 import type { Db } from "../db/database.js";
+import type { IdentityService } from "../identities/identity.service.js";
 import { isForeignKeyViolation } from "../db/pg-errors.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
@@ -57,7 +57,15 @@ function translateRaceError(err: unknown, requested: MembershipRoleInput[], proj
   throw err;
 }
 
-export function createMembershipService({ db, permissionService }: { db: Db; permissionService: PermissionService }) {
+export function createMembershipService({
+  db,
+  permissionService,
+  identities,
+}: {
+  db: Db;
+  permissionService: PermissionService;
+  identities: Pick<IdentityService, "findInOrg">;
+}) {
   /** Requested roles → rows to store, after the custom-role lookup (404) and the privilege boundary (403). */
   async function resolveRoles(
     permission: ProjectPermission,
@@ -102,7 +110,7 @@ export function createMembershipService({ db, permissionService }: { db: Db; per
     assertRoleShapes(requested);
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionIdentityActions.Create, ProjectPermissionSub.Identity);
-    const identity = isUuid(identityId) ? await createIdentityRepository(db).findIdentityInOrg(identityId, actor.orgId) : undefined;
+    const identity = await identities.findInOrg(identityId, actor.orgId);
     if (!identity) throw new BadRequestError(`Identity ${identityId} is missing organization membership`);
     const roles = await resolveRoles(
       permission,

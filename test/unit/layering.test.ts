@@ -35,7 +35,6 @@ const KNOWN_REPOSITORY_CROSSINGS = new Set<string>([
   "dynamic-secrets/resolve.repository.ts -> projects/folder.repository.ts",
   "identities/identity.service.ts -> audit/audit.repository.ts",
   "identities/identity.service.ts -> auth/identity.repository.ts",
-  "identities/org-identity.repository.ts -> auth/identity.repository.ts",
   "leases/container-deletion.ts -> projects/environment.repository.ts",
   "leases/container-deletion.ts -> projects/folder.repository.ts",
   "leases/container-deletion.ts -> projects/project.repository.ts",
@@ -45,8 +44,6 @@ const KNOWN_REPOSITORY_CROSSINGS = new Set<string>([
   "leases/pending-deletion.repository.ts -> dynamic-secrets/dynamic-secret.repository.ts",
   "projects/environment.service.ts -> audit/audit.repository.ts",
   "projects/folder.service.ts -> audit/audit.repository.ts",
-  "projects/membership.repository.ts -> auth/identity.repository.ts",
-  "projects/membership.service.ts -> auth/identity.repository.ts",
   "projects/project.service.ts -> audit/audit.repository.ts",
   "projects/role.service.ts -> audit/audit.repository.ts",
 ]);
