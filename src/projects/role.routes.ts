@@ -94,7 +94,7 @@ export function roleRoutes({ roleService }: { roleService: RoleService }): Fasti
         schema: {
           tags: ["roles"],
           summary: "Delete a project role",
-          description: "Deletes a custom role; built-in roles cannot be deleted.",
+          description: "Deletes a custom role; refused while an identity membership holds it. Built-in roles cannot be deleted.",
           params: RoleIdParamsSchema,
           response: { 200: z.object({ role: RoleSchema }) },
         },
