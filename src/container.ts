@@ -14,6 +14,7 @@ import { createPrivilegeService } from "./projects/privilege.service.js";
 import { createProjectService } from "./projects/project.service.js";
 import { createRoleService } from "./projects/role.service.js";
 import { createAuditLogService } from "./audit/audit-log.service.js";
+import { createAuditWriter } from "./audit/audit-writer.js";
 import { createDynamicSecretService } from "./dynamic-secrets/dynamic-secret.service.js";
 import { createBuiltinProviderRegistry, providerContextFrom, type ProviderRegistry } from "./dynamic-secrets/providers/index.js";
 import { createKmsService } from "./kms/kms.service.js";
@@ -46,14 +47,14 @@ export function createContainer({
   const metrics = createMetrics({ poolStats });
   const permissionService = createPermissionService({ db });
   const authService = createAuthService({ db, config });
-  const { auditLogRetentionDays } = config;
-  const projectService = createProjectService({ db, permissionService, auditLogRetentionDays });
-  const environmentService = createEnvironmentService({ db, permissionService, auditLogRetentionDays });
-  const folderService = createFolderService({ db, permissionService, auditLogRetentionDays });
+  const auditWriter = createAuditWriter(config.auditLogRetentionDays);
+  const projectService = createProjectService({ db, permissionService, auditWriter });
+  const environmentService = createEnvironmentService({ db, permissionService, auditWriter });
+  const folderService = createFolderService({ db, permissionService, auditWriter });
   const bootstrapService = createBootstrapService({ db, config });
-  const universalAuthService = createUniversalAuthService({ db, config, permissionService });
-  const identityService = createIdentityService({ db, permissionService, auditLogRetentionDays });
-  const roleService = createRoleService({ db, permissionService, auditLogRetentionDays });
+  const universalAuthService = createUniversalAuthService({ db, config, auditWriter, permissionService });
+  const identityService = createIdentityService({ db, permissionService, auditWriter });
+  const roleService = createRoleService({ db, permissionService, auditWriter });
   const membershipService = createMembershipService({ db, permissionService, identities: identityService });
   const privilegeService = createPrivilegeService({
     privileges: createPrivilegeRepository(db),

@@ -32,25 +32,6 @@ export async function insertAuditLog(db: Executor, entry: AuditEntry, retentionD
   await db.insertInto("audit_logs").values(auditRowValues(entry, retentionDays)).execute();
 }
 
-/**
- * The audit writer of project-scoped services: each row names the project (id and name, from the
- * caller's project permission) and the actor's organization.
- */
-export function projectAuditWriter(retentionDays: number) {
-  return (
-    db: Executor,
-    actor: AuditEntry["actor"],
-    ctx: AuditEntry["ctx"],
-    permission: { projectId: string; projectName: string },
-    event: AuditEntry["event"],
-  ): Promise<void> =>
-    insertAuditLog(
-      db,
-      { actor, ctx, orgId: actor.orgId, project: { id: permission.projectId, name: permission.projectName }, event },
-      retentionDays,
-    );
-}
-
 export async function listAuditLogs(db: Executor, filter: AuditLogFilter): Promise<AuditLog[]> {
   let query = db
     .selectFrom("audit_logs")

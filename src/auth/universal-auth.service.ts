@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { insertAuditLog } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType } from "../audit/audit.types.js";
 import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
@@ -31,10 +31,12 @@ function assertTtlWithinMax(body: UpdateUniversalAuthBody, stored: UniversalAuth
 export function createUniversalAuthService({
   db,
   config,
+  auditWriter,
   permissionService,
 }: {
   db: Db;
-  config: Pick<Config, "authSecret" | "auditLogRetentionDays">;
+  config: Pick<Config, "authSecret">;
+  auditWriter: AuditWriter;
   permissionService: PermissionService;
 }) {
   const identities = createIdentityRepository(db);
@@ -130,10 +132,9 @@ export function createUniversalAuthService({
     const ua = await universalAuthOf(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
     const secrets = await universalAuths.listClientSecrets(ua.id);
-    await insertAuditLog(
+    await auditWriter.record(
       db,
       { actor, ctx, orgId: actor.orgId, event: { type: EventType.GetIdentityUniversalAuthClientSecrets, metadata: { identityId: ua.identityId } } },
-      config.auditLogRetentionDays,
     );
     return secrets;
   }
@@ -158,7 +159,7 @@ export function createUniversalAuthService({
       const revoked = await createUniversalAuthRepository(trx).revokeClientSecret(ua.id, clientSecretId);
       if (!revoked) throw notFound();
       await createIdentityRepository(trx).revokeTokens(ua.identityId, revoked.id);
-      await insertAuditLog(
+      await auditWriter.record(
         trx,
         {
           actor,
@@ -166,7 +167,6 @@ export function createUniversalAuthService({
           orgId: actor.orgId,
           event: { type: EventType.RevokeIdentityUniversalAuthClientSecret, metadata: { identityId: ua.identityId, clientSecretId: revoked.id } },
         },
-        config.auditLogRetentionDays,
       );
       return revoked;
     });

@@ -1,4 +1,4 @@
-import { insertAuditLog } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
 import { createIdentityRepository, type Identity } from "../auth/identity.repository.js";
@@ -27,16 +27,16 @@ function assertCanGrantOrgRole(permission: OrgPermission, role: string, boundary
 export function createIdentityService({
   db,
   permissionService,
-  auditLogRetentionDays,
+  auditWriter,
 }: {
   db: Db;
   permissionService: PermissionService;
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
 }) {
   const orgIdentities = createOrgIdentityRepository(db);
 
   const audit = (executor: Executor, actor: Actor, ctx: RequestContext, event: ManagementAuditEvent) =>
-    insertAuditLog(executor, { actor, ctx, orgId: actor.orgId, event }, auditLogRetentionDays);
+    auditWriter.record(executor, { actor, ctx, orgId: actor.orgId, event });
 
   /** The identity's membership in the actor's organization, else Infisical's 404. */
   async function findInActorOrg(actor: Actor, identityId: string): Promise<OrgIdentity> {

@@ -1,4 +1,4 @@
-import { projectAuditWriter } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
@@ -16,15 +16,15 @@ import { deleteNowOrDefer } from "../leases/container-deletion.js";
 export function createEnvironmentService({
   db,
   permissionService,
-  auditLogRetentionDays,
+  auditWriter,
 }: {
   db: Db;
   permissionService: PermissionService;
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
 }) {
   const environments = createEnvironmentRepository(db);
 
-  const audit = projectAuditWriter(auditLogRetentionDays);
+  const audit = auditWriter.forProject;
 
   const notFoundInProject = (id: string, projectId: string, errorName?: string) =>
     new NotFoundError(`Environment with id '${id}' in project with ID '${projectId}' not found`, { errorName });

@@ -1,4 +1,4 @@
-import { projectAuditWriter } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
@@ -27,16 +27,16 @@ export type ResolvedFolder = { id: string; envId: string; environmentSlug: strin
 export function createFolderService({
   db,
   permissionService,
-  auditLogRetentionDays,
+  auditWriter,
 }: {
   db: Db;
   permissionService: PermissionService;
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
 }) {
   const folders = createFolderRepository(db);
   const environments = createEnvironmentRepository(db);
 
-  const audit = projectAuditWriter(auditLogRetentionDays);
+  const audit = auditWriter.forProject;
 
   /** The folder at `path` in the environment (see `folderLookup` for which paths name one); else 400/404. */
   async function resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<ResolvedFolder> {

@@ -1,4 +1,4 @@
-import { insertAuditLog } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
@@ -28,11 +28,11 @@ export type ProjectWithEnvironments = Project & { environments: Environment[] };
 export function createProjectService({
   db,
   permissionService,
-  auditLogRetentionDays,
+  auditWriter,
 }: {
   db: Db;
   permissionService: PermissionService;
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
 }) {
   const projects = createProjectRepository(db);
   const environments = createEnvironmentRepository(db);
@@ -109,11 +109,7 @@ export function createProjectService({
       const changed = Object.values(body).some((value) => value !== undefined);
       const updated = changed ? await createProjectRepository(trx).update(project.id, body) : project;
       if (!updated) throw new NotFoundError(`Project with ID '${projectId}' not found`);
-      await insertAuditLog(
-        trx,
-        { actor, ctx, orgId: actor.orgId, project: updated, event: { type: EventType.UpdateProject, metadata: body } },
-        auditLogRetentionDays,
-      );
+      await auditWriter.record(trx, { actor, ctx, orgId: actor.orgId, project: updated, event: { type: EventType.UpdateProject, metadata: body } });
       return updated;
     });
   }
@@ -133,11 +129,7 @@ export function createProjectService({
       const deleted = when === "now" ? await createProjectRepository(trx).delete(project.id) : project;
       // Deleted meanwhile by another request: the answer a later request would get.
       if (!deleted) throw new NotFoundError(`Project with ID '${projectId}' not found`);
-      await insertAuditLog(
-        trx,
-        { actor, ctx, orgId: actor.orgId, project: deleted, event: { type: EventType.DeleteProject, metadata: { ...deleted } } },
-        auditLogRetentionDays,
-      );
+      await auditWriter.record(trx, { actor, ctx, orgId: actor.orgId, project: deleted, event: { type: EventType.DeleteProject, metadata: { ...deleted } } });
       return deleted;
     });
   }

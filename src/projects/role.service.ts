@@ -1,4 +1,4 @@
-import { projectAuditWriter } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
 import type { Db } from "../db/database.js";
@@ -41,16 +41,16 @@ function predefinedRoles(projectId: string, now = new Date()): ProjectRole[] {
 export function createRoleService({
   db,
   permissionService,
-  auditLogRetentionDays,
+  auditWriter,
 }: {
   db: Db;
   permissionService: PermissionService;
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
 }) {
   const roles = createRoleRepository(db);
   const projects = createProjectRepository(db);
 
-  const audit = projectAuditWriter(auditLogRetentionDays);
+  const audit = auditWriter.forProject;
 
   /** The actor must itself hold what the rules grant (project admins always do). */
   function assertWithinBoundary(permission: ProjectPermission, rules: PermissionRuleV2[], message: string): void {
