@@ -4,6 +4,7 @@ import type { Executor } from "../db/database.js";
 import type { IdentityProjectMembershipsTable } from "../db/tables/role.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
+import { temporaryAccessOf, type TemporaryAccess } from "./temporary-access.js";
 
 // Identity project memberships and their ordered roles.
 
@@ -11,12 +12,7 @@ export type NewMembershipRole = {
   /** Built-in slug, or "custom" with customRoleId. */
   role: string;
   customRoleId: string | null;
-  isTemporary: boolean;
-  temporaryMode: string | null;
-  temporaryRange: string | null;
-  temporaryAccessStartTime: Date | null;
-  temporaryAccessEndTime: Date | null;
-};
+} & TemporaryAccess;
 
 export type MembershipRole = NewMembershipRole & { id: string; customRoleSlug: string | null; createdAt: Date; updatedAt: Date };
 
@@ -151,11 +147,7 @@ export function createMembershipRepository(db: Executor) {
       role: row.role,
       customRoleId: row.custom_role_id,
       customRoleSlug: row.custom_slug,
-      isTemporary: row.is_temporary,
-      temporaryMode: row.temporary_mode,
-      temporaryRange: row.temporary_range,
-      temporaryAccessStartTime: row.temporary_access_start_time,
-      temporaryAccessEndTime: row.temporary_access_end_time,
+      ...temporaryAccessOf(row),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     }));

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { TemporaryAccessResponseFields } from "./temporary-access.js";
 
 // Identity memberships of a project: the roles an identity holds there, permanent or temporary.
 
@@ -34,11 +35,7 @@ export const MembershipSchema = z.object({
       role: z.string(),
       customRoleId: z.string().nullable(),
       customRoleSlug: z.string().nullable(),
-      isTemporary: z.boolean(),
-      temporaryMode: z.string().nullable(),
-      temporaryRange: z.string().nullable(),
-      temporaryAccessStartTime: z.date().nullable(),
-      temporaryAccessEndTime: z.date().nullable(),
+      ...TemporaryAccessResponseFields,
       createdAt: z.date(),
       updatedAt: z.date(),
     }),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { permissionRuleList, PermissionRuleResponseSchema, PermissionRuleV2Schema } from "../permissions/permission.schemas.js";
 import { slugSchema } from "./project.schemas.js";
+import { TemporaryAccessResponseFields } from "./temporary-access.js";
 
 // POST /api/v2/identity-project-additional-privilege.
 
@@ -29,11 +30,7 @@ export const PrivilegeSchema = z.object({
   identityId: z.string(),
   projectId: z.string(),
   permissions: z.array(PermissionRuleResponseSchema),
-  isTemporary: z.boolean(),
-  temporaryMode: z.string().nullable(),
-  temporaryRange: z.string().nullable(),
-  temporaryAccessStartTime: z.date().nullable(),
-  temporaryAccessEndTime: z.date().nullable(),
+  ...TemporaryAccessResponseFields,
   createdAt: z.date(),
   updatedAt: z.date(),
 });

@@ -10,6 +10,7 @@ import type { PermissionService } from "../permissions/permission.service.js";
 import type { MembershipRepository } from "./membership.repository.js";
 import type { PrivilegeRepository } from "./privilege.repository.js";
 import type { CreatePrivilegeBody } from "./privilege.schemas.js";
+import { temporaryAccessOf, type TemporaryAccess } from "./temporary-access.js";
 
 // Additional privileges of an identity in a project.
 
@@ -26,14 +27,9 @@ export type Privilege = {
   identityId: string;
   projectId: string;
   permissions: PermissionRuleV2[];
-  isTemporary: boolean;
-  temporaryMode: string | null;
-  temporaryRange: string | null;
-  temporaryAccessStartTime: Date | null;
-  temporaryAccessEndTime: Date | null;
   createdAt: Date;
   updatedAt: Date;
-};
+} & TemporaryAccess;
 
 export function createPrivilegeService({
   privileges,
@@ -87,11 +83,7 @@ export function createPrivilegeService({
       identityId: body.identityId,
       projectId: body.projectId,
       permissions: rules.filter((rule) => !HIDDEN_IN_RESPONSE.has(rule.subject)),
-      isTemporary: row.is_temporary,
-      temporaryMode: row.temporary_mode,
-      temporaryRange: row.temporary_range,
-      temporaryAccessStartTime: row.temporary_access_start_time,
-      temporaryAccessEndTime: row.temporary_access_end_time,
+      ...temporaryAccessOf(row),
       createdAt: row.created_at,
       updatedAt: row.updated_at,
     };
