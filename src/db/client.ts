@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect, type Dialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
@@ -103,7 +103,9 @@ export async function createEmbeddedDb(dataDir: string | undefined, loadDataDir?
   const release = dataDir ? await lockDataDir(dataDir) : async () => undefined;
   let client: PGlite;
   try {
-    client = await PGlite.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
+    // Loaded only for the embedded database (start-up time and memory of servers on PostgreSQL).
+    const { PGlite: EmbeddedPostgres } = await import("@electric-sql/pglite");
+    client = await EmbeddedPostgres.create({ ...(dataDir ? { dataDir } : {}), ...(loadDataDir ? { loadDataDir } : {}) });
     await client.query("SET TIME ZONE 'UTC'");
   } catch (err) {
     await release();

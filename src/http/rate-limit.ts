@@ -1,6 +1,6 @@
 import fastifyRateLimit from "@fastify/rate-limit";
 import type { FastifyInstance } from "fastify";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { Config } from "../config.js";
 import { RateLimitError } from "../lib/errors.js";
 import { clientIp } from "./request-context.js";
@@ -35,7 +35,9 @@ export async function registerRateLimit(app: FastifyInstance, config: Config): P
  * very first requests and a missing one does not hold the server back.
  */
 async function connectRedis(app: FastifyInstance, url: string): Promise<Redis> {
-  const redis = new Redis(url, {
+  // Loaded only with REDIS_URL (start-up time and memory of single-process servers).
+  const { Redis: RedisClient } = await import("ioredis");
+  const redis = new RedisClient(url, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     connectTimeout: 1_000,

@@ -1,4 +1,4 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import { z } from "zod";
 import { SqlConnectionFields, StatementFields, TlsFields, withHostIp } from "./fields.js";
 import { connectionFailed, errorMessage, withTimeout, leaseFailed } from "../transport/connection-error.js";
@@ -32,7 +32,9 @@ async function withRedis(inputs: RedisInputs, ctx: ProviderContext, work: (redis
   let socketError: Error | undefined;
   try {
     assertPort(inputs.port);
-    client = new Redis({
+    // Loaded on first use (start-up time and memory of servers that never talk to Redis).
+    const { Redis: RedisClient } = await import("ioredis");
+    client = new RedisClient({
       host: address,
       port: inputs.port,
       lazyConnect: true,

@@ -1,4 +1,4 @@
-import mysql from "mysql2/promise";
+import type { Connection as MysqlConnection } from "mysql2/promise";
 import pg from "pg";
 import { z } from "zod";
 import { GatewayFields, PasswordRequirementsSchema, SqlConnectionFields, StatementFields, withHostIp } from "./fields.js";
@@ -64,10 +64,12 @@ async function runPostgres(inputs: SqlInputs, address: string, statements: strin
 
 /** MySQL DDL commits as it goes; a failed create is undone by the revocation (D25/D33). */
 async function runMysql(inputs: SqlInputs, address: string, statements: string[], timeoutMs: number): Promise<void> {
-  let connection: mysql.Connection | undefined;
+  let connection: MysqlConnection | undefined;
   try {
     await withTimeout(
       (async () => {
+        // Loaded on first use (start-up time and memory of servers that never talk to MySQL).
+        const { default: mysql } = await import("mysql2/promise");
         connection = await mysql.createConnection({
           host: address,
           port: inputs.port,

@@ -1,5 +1,3 @@
-import { Hash } from "@smithy/hash-node";
-import { SignatureV4 } from "@smithy/signature-v4";
 import { httpRequest, HttpStatusError } from "./http-request.js";
 
 // AWS Signature Version 4 (@smithy/signature-v4, the AWS SDK's own signer) for the few calls our
@@ -19,6 +17,8 @@ export async function signAwsRequest(args: {
   now?: Date;
 }): Promise<Record<string, string>> {
   const url = new URL(args.url);
+  // Loaded on first use (start-up time and memory of servers that never sign an AWS request).
+  const [{ Hash }, { SignatureV4 }] = await Promise.all([import("@smithy/hash-node"), import("@smithy/signature-v4")]);
   const signer = new SignatureV4({
     service: args.service,
     region: args.region,
