@@ -64,9 +64,8 @@ export function createDynamicSecretResolver(deps: ResolverDeps, messages: { fold
   async function resolveDynamicSecret(caller: Caller, locator: Locator & { name: string }, notFound = secretNotFound) {
     const lookup = folderLookup(locator.path, locator.environmentSlug);
     const segments = "error" in lookup ? [] : lookup.segments;
-    const pending = isPending(caller) ? caller : undefined;
     const located = await locateDynamicSecret(deps.db, {
-      ...(pending ? { token: pending.claims } : { orgId: (caller as Actor).orgId, identityId: (caller as Actor).identityId }),
+      ...(isPending(caller) ? { token: caller.claims } : { orgId: caller.orgId, identityId: caller.identityId }),
       projectSlug: locator.projectSlug,
       environmentSlug: locator.environmentSlug,
       segments,
@@ -74,7 +73,7 @@ export function createDynamicSecretResolver(deps: ResolverDeps, messages: { fold
       name: locator.name.includes("\u0000") ? null : locator.name,
     });
     // A pending caller is admitted (or refused: 401/403) before anything about the project is told.
-    const actor = pending ? await deps.auth.admitPending(pending, located.tokenUse) : (caller as Actor);
+    const actor = isPending(caller) ? await deps.auth.admitPending(caller, located.tokenUse) : caller;
     const { project, access, walked } = located;
     if (!project) throw projectNotFound(locator.projectSlug);
     assertProjectType(project, SECRET_MANAGER);
