@@ -138,6 +138,14 @@ export async function insertDynamicSecret(
 
 const RETURNED_COLUMNS = sql.join(COLUMNS.map((column) => sql.ref(column)));
 
+export type DynamicSecretPatchWrite = {
+  id: string;
+  expectedVersion: number;
+  changes: DynamicSecretChanges;
+  metadata?: { orgId: string; entries: MetadataEntry[] };
+  audit: AuditRowValues;
+};
+
 /**
  * The whole write of a PATCH in ONE statement (one round trip, one commit): the given columns,
  * `status` back to null and `version` + 1 (D1) — only if the row is still at `expectedVersion`
@@ -146,16 +154,7 @@ const RETURNED_COLUMNS = sql.join(COLUMNS.map((column) => sql.ref(column)));
  * and re-checks the version on the row it left, so a plan made from an older row is never
  * written (D2): undefined then, and the caller plans again from the latest row.
  */
-export async function writeDynamicSecretPatch(
-  db: Executor,
-  write: {
-    id: string;
-    expectedVersion: number;
-    changes: DynamicSecretChanges;
-    metadata?: { orgId: string; entries: MetadataEntry[] };
-    audit: AuditRowValues;
-  },
-): Promise<DynamicSecret | undefined> {
+export async function writeDynamicSecretPatch(db: Executor, write: DynamicSecretPatchWrite): Promise<DynamicSecret | undefined> {
   const { changes, metadata, audit } = write;
   const entries = JSON.stringify((metadata?.entries ?? []).map((entry, position) => ({ ...entry, position })));
   const { rows } = await sql<Row>`/*prepared:write_dynamic_secret_patch*/
