@@ -51,9 +51,9 @@ export function createContainer({
   const projectService = createProjectService({ db, permissionService, auditWriter });
   const environmentService = createEnvironmentService({ db, permissionService, auditWriter });
   const folderService = createFolderService({ db, permissionService, auditWriter });
-  const bootstrapService = createBootstrapService({ db, config });
-  const universalAuthService = createUniversalAuthService({ db, config, auditWriter, permissionService });
-  const identityService = createIdentityService({ db, permissionService, auditWriter });
+  const identityService = createIdentityService({ db, permissionService, auditWriter, auth: authService });
+  const bootstrapService = createBootstrapService({ db, config, identities: identityService });
+  const universalAuthService = createUniversalAuthService({ db, config, auditWriter, permissionService, identities: identityService });
   const roleService = createRoleService({ db, permissionService, auditWriter });
   const membershipService = createMembershipService({ db, permissionService, identities: identityService });
   const privilegeService = createPrivilegeService({

@@ -3,7 +3,8 @@ import type { Executor } from "../db/database.js";
 import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import type { Actor } from "../lib/actor.js";
-import { createIdentityRepository, type AccessToken, type TokenUse } from "./identity.repository.js";
+import * as tokens from "./access-token.repository.js";
+import type { AccessToken, TokenUse } from "./access-token.repository.js";
 import { IDENTITY_ACCESS_TOKEN_TYPE, signAccessToken, tokenSigningKey, verifyJwt } from "./token.js";
 import { isIpTrusted } from "./trusted-ips.js";
 
@@ -44,7 +45,6 @@ function ttlExpired(token: AccessToken, now: Date): boolean {
 }
 
 export function createAuthService({ db, config }: { db: Executor; config: Pick<Config, "authSecret"> }) {
-  const identities = createIdentityRepository(db);
   const signingKey = tokenSigningKey(config.authSecret);
 
   /** The identity-token claims of a verified JWT; undefined for any other token type. */
@@ -85,7 +85,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   async function admit(claims: BearerClaims, use: TokenUse | undefined, clientIp: string): Promise<Actor> {
     if (!use || use.token.identityId !== claims.identityId) throw new UnauthorizedError(NO_TOKEN);
     const refuse = async (error: Error): Promise<never> => {
-      if (use.counted && use.token.numUsesLimit > 0) await identities.uncountUse(use.token.id);
+      if (use.counted && use.token.numUsesLimit > 0) await tokens.uncountUse(db, use.token.id);
       throw error;
     };
     if (!isIpTrusted(clientIp, use.trustedIps ?? [])) {
@@ -95,7 +95,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
       await refuse(new BadRequestError("Identity does not belong to this organization"));
     }
     if (!use.counted) {
-      await identities.deleteToken(use.token.id);
+      await tokens.deleteToken(db, use.token.id);
       throw new UnauthorizedError(ttlExpired(use.token, use.now) ? TTL_EXPIRED : USES_EXHAUSTED);
     }
     return {
@@ -111,7 +111,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   /** The bearer header, then the token row. One database statement in the steady state (two when a use must be given back). */
   async function authenticate(credentials: Credentials): Promise<Actor> {
     const claims = verifyBearer(credentials);
-    return admit(claims, await identities.useAccessToken(claims.tokenId), credentials.clientIp);
+    return admit(claims, await tokens.useAccessToken(db, claims.tokenId), credentials.clientIp);
   }
 
   /**
@@ -126,7 +126,7 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   /** Admits a pending caller whose route did not get to read its token row (an earlier error): reads it now. */
   function settlePending(pending: PendingAuth): Promise<Actor> {
     if (!pending.outcome) {
-      pending.outcome = identities.useAccessToken(pending.claims.tokenId).then((use) => admit(pending.claims, use, pending.clientIp));
+      pending.outcome = tokens.useAccessToken(db, pending.claims.tokenId).then((use) => admit(pending.claims, use, pending.clientIp));
     }
     return pending.outcome;
   }
@@ -135,29 +135,29 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   async function renew(accessToken: string): Promise<TokenGrant> {
     const claims = identityClaimsOf(accessToken);
     if (!claims) throw new BadRequestError("Only identity access tokens can be renewed");
-    const token = await identities.findLiveToken(claims.tokenId);
+    const token = await tokens.findLiveToken(db, claims.tokenId);
     if (!token || token.identityId !== claims.identityId) throw new UnauthorizedError(NO_TOKEN);
     const now = new Date();
     if (token.numUsesLimit > 0 && token.numUses >= token.numUsesLimit) {
-      await identities.deleteToken(token.id);
+      await tokens.deleteToken(db, token.id);
       throw new UnauthorizedError(USES_EXHAUSTED);
     }
     if (ttlExpired(token, now)) {
-      await identities.deleteToken(token.id);
+      await tokens.deleteToken(db, token.id);
       throw new UnauthorizedError(TTL_EXPIRED);
     }
     if (token.maxTtl > 0 && token.period <= 0) {
       const maxEnd = token.createdAt.getTime() + token.maxTtl * 1000;
       if (now.getTime() > maxEnd) {
-        await identities.deleteToken(token.id);
+        await tokens.deleteToken(db, token.id);
         throw new UnauthorizedError("Failed to renew MI access token due to Max TTL expiration");
       }
       if (now.getTime() + token.ttl * 1000 > maxEnd) {
-        await identities.deleteToken(token.id);
+        await tokens.deleteToken(db, token.id);
         throw new UnauthorizedError("Failed to renew MI access token past its Max TTL expiration");
       }
     }
-    if (!(await identities.markRenewed(token.id))) throw new UnauthorizedError(NO_TOKEN);
+    if (!(await tokens.markRenewed(db, token.id))) throw new UnauthorizedError(NO_TOKEN);
     return {
       accessToken: signAccessToken(
         signingKey,
@@ -174,11 +174,16 @@ export function createAuthService({ db, config }: { db: Executor; config: Pick<C
   async function revoke(accessToken: string): Promise<{ message: string }> {
     const claims = identityClaimsOf(accessToken);
     if (!claims) throw new UnauthorizedError("Only identity access tokens can be revoked");
-    if (!(await identities.revokeToken(claims.tokenId))) throw new UnauthorizedError(NO_TOKEN);
+    if (!(await tokens.revokeToken(db, claims.tokenId))) throw new UnauthorizedError(NO_TOKEN);
     return { message: "Successfully revoked access token" };
   }
 
-  return { authenticate, verifyBearer, admitPending, settlePending, renew, revoke };
+  /** Revokes every live access token of the identity, inside the caller's transaction; returns how many. */
+  function revokeIdentityTokens(executor: Executor, identityId: string): Promise<number> {
+    return tokens.revokeTokens(executor, identityId);
+  }
+
+  return { authenticate, verifyBearer, admitPending, settlePending, renew, revoke, revokeIdentityTokens };
 }
 
 export type AuthService = ReturnType<typeof createAuthService>;

@@ -2,8 +2,9 @@ import type { Config } from "../config.js";
 import type { Db } from "../db/database.js";
 import { BadRequestError } from "../lib/errors.js";
 import { generateSlug } from "../lib/slug.js";
-import { createBootstrapRepository } from "./bootstrap.repository.js";
-import { createIdentityRepository } from "./identity.repository.js";
+import type { IdentityService } from "../identities/identity.service.js";
+import * as instance from "./bootstrap.repository.js";
+import * as tokens from "./access-token.repository.js";
 import { hashSecret, signAccessToken } from "./token.js";
 
 // One-time instance set-up: organization, admin user, and an admin
@@ -20,25 +21,36 @@ export type BootstrapResult = {
   identity: { id: string; name: string; credentials: { token: string } };
 };
 
-export function createBootstrapService({ db, config }: { db: Db; config: Pick<Config, "authSecret"> }) {
+export function createBootstrapService({
+  db,
+  config,
+  identities,
+}: {
+  db: Db;
+  config: Pick<Config, "authSecret">;
+  identities: Pick<IdentityService, "createInOrg">;
+}) {
   async function bootstrap(input: { email: string; password: string; organization: string }): Promise<BootstrapResult> {
     // Refuse before the slow hash: this route is public, and every call after set-up would
     // otherwise cost a full scrypt run.
-    if (await createBootstrapRepository(db).isInitialized()) throw new BadRequestError(ALREADY_SET_UP);
+    if (await instance.isInitialized(db)) throw new BadRequestError(ALREADY_SET_UP);
     const email = input.email.toLowerCase();
     const passwordHash = await hashSecret(input.password);
     const created = await db.transaction().execute(async (trx) => {
-      const repo = createBootstrapRepository(trx);
-      if (!(await repo.claimInstance())) throw new BadRequestError(ALREADY_SET_UP);
-      const identities = createIdentityRepository(trx);
-      const user = await repo.insertAdminUser(email, passwordHash);
-      const organization = await repo.insertOrganization(input.organization, generateSlug(input.organization, 64));
-      await identities.insertOrgMembership({ orgId: organization.id, userId: user.id, role: "admin" });
-      const identity = await identities.insertIdentity({ name: INSTANCE_ADMIN_IDENTITY_NAME, hasDeleteProtection: false });
-      await identities.insertOrgMembership({ orgId: organization.id, identityId: identity.id, role: "admin" });
-      await identities.insertTokenAuth(identity.id, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
-      const token = await identities.insertAccessToken({
-        identityId: identity.id,
+      if (!(await instance.claimInstance(trx))) throw new BadRequestError(ALREADY_SET_UP);
+      const user = await instance.insertAdminUser(trx, email, passwordHash);
+      const organization = await instance.insertOrganization(trx, input.organization, generateSlug(input.organization, 64));
+      await instance.addAdminUserToOrganization(trx, organization.id, user.id);
+      const identityId = await identities.createInOrg(trx, {
+        orgId: organization.id,
+        name: INSTANCE_ADMIN_IDENTITY_NAME,
+        hasDeleteProtection: false,
+        role: "admin",
+        metadata: [],
+      });
+      await tokens.insertTokenAuth(trx, identityId, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
+      const token = await tokens.insertAccessToken(trx, {
+        identityId,
         clientSecretId: null,
         name: INSTANCE_ADMIN_TOKEN_NAME,
         authMethod: "token-auth",
@@ -47,8 +59,8 @@ export function createBootstrapService({ db, config }: { db: Db; config: Pick<Co
         numUsesLimit: 0,
         period: 0,
       });
-      await repo.setInstanceAdminIdentity(identity.id);
-      return { user, organization, identityId: identity.id, tokenId: token.id };
+      await instance.setInstanceAdminIdentity(trx, identityId);
+      return { user, organization, identityId, tokenId: token.id };
     });
     return {
       message: "Successfully bootstrapped instance",

@@ -8,13 +8,15 @@ import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedErro
 import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
+import type { IdentityService } from "../identities/identity.service.js";
 import type { Actor } from "../lib/actor.js";
 import type { TokenGrant } from "./auth.service.js";
-import { createIdentityRepository } from "./identity.repository.js";
+import * as tokens from "./access-token.repository.js";
 import { generateClientSecret, hashSecret, signAccessToken, verifySecret } from "./token.js";
 import { isIpTrusted, parseTrustedIp } from "./trusted-ips.js";
 import type { AttachUniversalAuthBody, UpdateUniversalAuthBody } from "./universal-auth.schemas.js";
-import { createUniversalAuthRepository, type ClientSecret, type UniversalAuth } from "./universal-auth.repository.js";
+import * as universalAuths from "./universal-auth.repository.js";
+import type { ClientSecret, UniversalAuth } from "./universal-auth.repository.js";
 
 // Universal Auth: attach to an identity, client secrets, login.
 
@@ -33,17 +35,16 @@ export function createUniversalAuthService({
   config,
   auditWriter,
   permissionService,
+  identities,
 }: {
   db: Db;
   config: Pick<Config, "authSecret">;
   auditWriter: AuditWriter;
   permissionService: PermissionService;
+  identities: Pick<IdentityService, "findInOrg">;
 }) {
-  const identities = createIdentityRepository(db);
-  const universalAuths = createUniversalAuthRepository(db);
-
   async function identityInActorOrg(actor: Actor, identityId: string) {
-    const identity = isUuid(identityId) ? await identities.findIdentityInOrg(identityId, actor.orgId) : undefined;
+    const identity = await identities.findInOrg(identityId, actor.orgId);
     if (!identity) throw new NotFoundError(`Failed to find identity with ID ${identityId}`);
     return identity;
   }
@@ -55,7 +56,7 @@ export function createUniversalAuthService({
     }
     const permission = await permissionService.getOrgPermission(actor);
     permission.assertCan(OrgPermissionIdentityActions.Create, OrgPermissionSubjects.Identity);
-    return universalAuths.insert(identity.id, randomUUID(), {
+    return universalAuths.insertUniversalAuth(db, identity.id, randomUUID(), {
       ...body,
       clientSecretTrustedIps: body.clientSecretTrustedIps.map((ip) => parseTrustedIp(ip.ipAddress)),
       accessTokenTrustedIps: body.accessTokenTrustedIps.map((ip) => parseTrustedIp(ip.ipAddress)),
@@ -81,12 +82,11 @@ export function createUniversalAuthService({
     // TTL ≤ max TTL is checked again on the locked row: two PATCHes (one lowering the max, one
     // raising the TTL) cannot both pass against the same old values.
     return db.transaction().execute(async (trx) => {
-      const repo = createUniversalAuthRepository(trx);
-      const locked = await repo.lockById(ua.id);
+      const locked = await universalAuths.lockById(trx, ua.id);
       // Detached between our read and our write: the answer a later request would get.
       if (!locked) throw new BadRequestError(NO_UNIVERSAL_AUTH);
       assertTtlWithinMax(body, locked);
-      return (await repo.update(ua.id, patch))!;
+      return (await universalAuths.updateUniversalAuth(trx, ua.id, patch))!;
     });
   }
 
@@ -94,13 +94,13 @@ export function createUniversalAuthService({
   async function remove(actor: Actor, identityId: string): Promise<UniversalAuth> {
     const ua = await universalAuthOf(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.RevokeAuth, OrgPermissionSubjects.Identity);
-    await db.transaction().execute((trx) => createUniversalAuthRepository(trx).delete(ua));
+    await db.transaction().execute((trx) => universalAuths.deleteUniversalAuth(trx, ua));
     return ua;
   }
 
   async function universalAuthOf(actor: Actor, identityId: string): Promise<UniversalAuth> {
     const identity = await identityInActorOrg(actor, identityId);
-    const ua = await universalAuths.findByIdentity(identity.id);
+    const ua = await universalAuths.findByIdentity(db, identity.id);
     if (!ua) throw new BadRequestError(NO_UNIVERSAL_AUTH);
     return ua;
   }
@@ -115,7 +115,7 @@ export function createUniversalAuthService({
     const permission = await permissionService.getOrgPermission(actor);
     permission.assertCan(OrgPermissionIdentityActions.CreateToken, OrgPermissionSubjects.Identity);
     const clientSecret = generateClientSecret();
-    const clientSecretData = await universalAuths.insertClientSecret({
+    const clientSecretData = await universalAuths.insertClientSecret(db, {
       uaId: ua.id,
       description: input.description,
       prefix: clientSecret.slice(0, 4),
@@ -131,7 +131,7 @@ export function createUniversalAuthService({
   async function listClientSecrets(actor: Actor, ctx: RequestContext, identityId: string): Promise<ClientSecret[]> {
     const ua = await universalAuthOf(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
-    const secrets = await universalAuths.listClientSecrets(ua.id);
+    const secrets = await universalAuths.listClientSecrets(db, ua.id);
     await auditWriter.record(
       db,
       { actor, ctx, orgId: actor.orgId, event: { type: EventType.GetIdentityUniversalAuthClientSecrets, metadata: { identityId: ua.identityId } } },
@@ -141,7 +141,7 @@ export function createUniversalAuthService({
 
   async function getClientSecret(actor: Actor, identityId: string, clientSecretId: string): Promise<ClientSecret> {
     const ua = await universalAuthOf(actor, identityId);
-    const secret = isUuid(clientSecretId) ? await universalAuths.findClientSecret(ua.id, clientSecretId) : undefined;
+    const secret = isUuid(clientSecretId) ? await universalAuths.findClientSecret(db, ua.id, clientSecretId) : undefined;
     // Infisical's message names the identity here.
     if (!secret) throw new NotFoundError(`Failed to find identity with ID ${identityId}`);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
@@ -156,9 +156,9 @@ export function createUniversalAuthService({
     const notFound = () => new NotFoundError(`Failed to find client secret with ID ${clientSecretId}`);
     if (!isUuid(clientSecretId)) throw notFound();
     return db.transaction().execute(async (trx) => {
-      const revoked = await createUniversalAuthRepository(trx).revokeClientSecret(ua.id, clientSecretId);
+      const revoked = await universalAuths.revokeClientSecret(trx, ua.id, clientSecretId);
       if (!revoked) throw notFound();
-      await createIdentityRepository(trx).revokeTokens(ua.identityId, revoked.id);
+      await tokens.revokeTokens(trx, ua.identityId, revoked.id);
       await auditWriter.record(
         trx,
         {
@@ -174,7 +174,7 @@ export function createUniversalAuthService({
 
   /** Login, with Infisical's checks in Infisical's order; every credential failure is the same 401. */
   async function login(input: { clientId: string; clientSecret: string; clientIp: string }): Promise<TokenGrant> {
-    const target = await universalAuths.findLoginTarget(input.clientId);
+    const target = await universalAuths.findLoginTarget(db, input.clientId);
     if (!target) throw new UnauthorizedError(INVALID_CREDENTIALS);
     const { ua } = target;
     if (!isIpTrusted(input.clientIp, ua.clientSecretTrustedIps)) {
@@ -183,22 +183,22 @@ export function createUniversalAuthService({
     if (target.locked) throw new UnauthorizedError("This identity auth method is temporarily locked, please try again later");
 
     let matched;
-    for (const candidate of await universalAuths.listCandidates(ua.id, input.clientSecret.slice(0, 4))) {
+    for (const candidate of await universalAuths.listCandidates(db, ua.id, input.clientSecret.slice(0, 4))) {
       if (await verifySecret(input.clientSecret, candidate.hash)) {
         matched = candidate;
         break;
       }
     }
     if (!matched) {
-      if (ua.lockoutEnabled) await universalAuths.recordFailedLogin(ua.id);
+      if (ua.lockoutEnabled) await universalAuths.recordFailedLogin(db, ua.id);
       throw new UnauthorizedError(INVALID_CREDENTIALS);
     }
     if (matched.expired) {
-      await universalAuths.revokeClientSecret(ua.id, matched.id);
+      await universalAuths.revokeClientSecret(db, ua.id, matched.id);
       throw new UnauthorizedError("Access denied due to expired client secret");
     }
     const usageLimitReached = async (): Promise<never> => {
-      await universalAuths.revokeClientSecret(ua.id, matched.id);
+      await universalAuths.revokeClientSecret(db, ua.id, matched.id);
       throw new UnauthorizedError("Access denied due to client secret usage limit reached");
     };
     if (matched.usesExhausted) await usageLimitReached();
@@ -208,12 +208,10 @@ export function createUniversalAuthService({
     const ttl = periodic ? ua.accessTokenPeriod : ua.accessTokenTTL;
     const maxTtl = periodic ? PERIODIC_MAX_TTL : ua.accessTokenMaxTTL;
     const token = await db.transaction().execute(async (trx) => {
-      const uaRepo = createUniversalAuthRepository(trx);
-      if (!(await uaRepo.consumeClientSecret(matched.id))) return undefined;
-      const idRepo = createIdentityRepository(trx);
-      await idRepo.touchOrgLogin(ua.identityId);
-      await uaRepo.clearLockout(ua.id);
-      return idRepo.insertAccessToken({
+      if (!(await universalAuths.consumeClientSecret(trx, matched.id))) return undefined;
+      await tokens.touchOrgLogin(trx, ua.identityId);
+      await universalAuths.clearLockout(trx, ua.id);
+      return tokens.insertAccessToken(trx, {
         identityId: ua.identityId,
         clientSecretId: matched.id,
         name: null,

@@ -1,5 +1,5 @@
 import { sql } from "kysely";
-import { TOKEN_USE_COLUMNS, tokenUseCtes, tokenUseOfJson, type TokenUse } from "../auth/identity.repository.js";
+import { TOKEN_USE_COLUMNS, tokenUseCtes, tokenUseOfJson, type TokenUse } from "../auth/access-token.repository.js";
 import type { Executor } from "../db/database.js";
 import { grantsFromJson, grantsJsonSql, type ProjectAccess } from "../permissions/permission.repository.js";
 import { folderWalkSql } from "../projects/folder.repository.js";

@@ -1,7 +1,7 @@
 import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType, type ManagementAuditEvent } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
-import { createIdentityRepository, type Identity } from "../auth/identity.repository.js";
+import type { AuthService } from "../auth/auth.service.js";
 import type { Db, Executor } from "../db/database.js";
 import type { RequestContext } from "../http/request-context.js";
 import { BadRequestError, NotFoundError, PermissionBoundaryError } from "../lib/errors.js";
@@ -10,7 +10,8 @@ import { OrgPermissionIdentityActions, OrgPermissionSubjects } from "../permissi
 import { BUILT_IN_ORG_ROLE_RULES, isBuiltInOrgRole } from "../permissions/built-in-roles.js";
 import type { OrgPermission, PermissionService } from "../permissions/permission.service.js";
 import type { CreateIdentityBody, UpdateIdentityBody } from "./identity.schemas.js";
-import { createOrgIdentityRepository, type OrgIdentity } from "./org-identity.repository.js";
+import * as identities from "./identity.repository.js";
+import type { Identity, OrgIdentity } from "./identity.repository.js";
 
 // Machine identities of the organization (get, list, update, delete
 // and token revocation at Infisical parity). New identities join the actor's organization.
@@ -28,19 +29,19 @@ export function createIdentityService({
   db,
   permissionService,
   auditWriter,
+  auth,
 }: {
   db: Db;
   permissionService: PermissionService;
   auditWriter: AuditWriter;
+  auth: Pick<AuthService, "revokeIdentityTokens">;
 }) {
-  const orgIdentities = createOrgIdentityRepository(db);
-
   const audit = (executor: Executor, actor: Actor, ctx: RequestContext, event: ManagementAuditEvent) =>
     auditWriter.record(executor, { actor, ctx, orgId: actor.orgId, event });
 
   /** The identity's membership in the actor's organization, else Infisical's 404. */
   async function findInActorOrg(actor: Actor, identityId: string): Promise<OrgIdentity> {
-    const found = isUuid(identityId) ? await orgIdentities.findInOrg(identityId, actor.orgId) : undefined;
+    const found = isUuid(identityId) ? await identities.findInOrg(db, identityId, actor.orgId) : undefined;
     if (!found) throw new NotFoundError(`Failed to find identity with id ${identityId}`);
     return found;
   }
@@ -49,26 +50,33 @@ export function createIdentityService({
     const permission = await permissionService.getOrgPermission(actor, body.organizationId);
     permission.assertCan(OrgPermissionIdentityActions.Create, OrgPermissionSubjects.Identity);
     assertCanGrantOrgRole(permission, body.role, "Failed to create identity. Actor privilege level is not high enough to perform this action");
-    const identityId = await db.transaction().execute(async (trx) => {
-      const repo = createIdentityRepository(trx);
-      const identity = await repo.insertIdentity({ name: body.name, hasDeleteProtection: body.hasDeleteProtection });
-      await repo.insertOrgMembership({ orgId: actor.orgId, identityId: identity.id, role: body.role });
-      await repo.insertIdentityMetadata(actor.orgId, identity.id, body.metadata ?? []);
-      return identity.id;
-    });
-    return (await createIdentityRepository(db).findIdentityInOrg(identityId, actor.orgId))!;
+    const identityId = await db.transaction().execute((trx) =>
+      createInOrg(trx, { orgId: actor.orgId, name: body.name, hasDeleteProtection: body.hasDeleteProtection, role: body.role, metadata: body.metadata ?? [] }),
+    );
+    return (await identities.findIdentityInOrg(db, identityId, actor.orgId))!;
+  }
+
+  /** A new identity with its role in `orgId`; no permission check (callers check their own). Returns its id. */
+  async function createInOrg(
+    executor: Executor,
+    input: { orgId: string; name: string; hasDeleteProtection: boolean; role: string; metadata: { key: string; value: string }[] },
+  ): Promise<string> {
+    const identity = await identities.insertIdentity(executor, { name: input.name, hasDeleteProtection: input.hasDeleteProtection });
+    await identities.insertOrgMembership(executor, { orgId: input.orgId, identityId: identity.id, role: input.role });
+    await identities.insertMetadata(executor, input.orgId, identity.id, input.metadata);
+    return identity.id;
   }
 
   async function getIdentity(actor: Actor, identityId: string): Promise<OrgIdentity & { metadata: { id: string; key: string; value: string }[] }> {
     const found = await findInActorOrg(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
-    return { ...found, metadata: await orgIdentities.listMetadata(found.identityId) };
+    return { ...found, metadata: await identities.listMetadata(db, found.identityId) };
   }
 
   async function listIdentities(actor: Actor, orgId: string): Promise<OrgIdentity[]> {
     const permission = await permissionService.getOrgPermission(actor, orgId);
     permission.assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
-    return orgIdentities.listInOrg(actor.orgId);
+    return identities.listInOrg(db, actor.orgId);
   }
 
   /** Name, delete protection, org role and metadata (replaced when given); a new role counts from the next request. */
@@ -80,18 +88,17 @@ export function createIdentityService({
       assertCanGrantOrgRole(permission, body.role, "Failed to update identity. Actor privilege level is not high enough to perform this action");
     }
     await db.transaction().execute(async (trx) => {
-      const repo = createOrgIdentityRepository(trx);
       // Deleted between our read and our write: the answer a later request would get.
-      if (!(await repo.lockIdentity(found.identityId))) throw new NotFoundError(`Failed to find identity with id ${identityId}`);
-      await repo.updateIdentity(found.identityId, { name: body.name, hasDeleteProtection: body.hasDeleteProtection });
-      if (body.role !== undefined) await repo.setOrgRole(found.identityId, actor.orgId, body.role);
-      if (body.metadata !== undefined) await repo.replaceMetadata(actor.orgId, found.identityId, body.metadata);
+      if (!(await identities.lockIdentity(trx, found.identityId))) throw new NotFoundError(`Failed to find identity with id ${identityId}`);
+      await identities.updateIdentity(trx, found.identityId, { name: body.name, hasDeleteProtection: body.hasDeleteProtection });
+      if (body.role !== undefined) await identities.setOrgRole(trx, found.identityId, actor.orgId, body.role);
+      if (body.metadata !== undefined) await identities.replaceMetadata(trx, actor.orgId, found.identityId, body.metadata);
       await audit(trx, actor, ctx, {
         type: EventType.UpdateIdentity,
         metadata: { name: body.name ?? found.identity.name, identityId: found.identityId },
       });
     });
-    return (await createIdentityRepository(db).findIdentityInOrg(found.identityId, actor.orgId))!;
+    return (await identities.findIdentityInOrg(db, found.identityId, actor.orgId))!;
   }
 
   /** Deletes the identity: its tokens stop working on the very next request. */
@@ -99,9 +106,9 @@ export function createIdentityService({
     const found = await findInActorOrg(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Delete, OrgPermissionSubjects.Identity);
     if (found.identity.hasDeleteProtection) throw new BadRequestError("Identity has delete protection");
-    const identity = (await createIdentityRepository(db).findIdentityInOrg(found.identityId, actor.orgId))!;
+    const identity = (await identities.findIdentityInOrg(db, found.identityId, actor.orgId))!;
     await db.transaction().execute(async (trx) => {
-      if (!(await createOrgIdentityRepository(trx).deleteIdentity(found.identityId))) {
+      if (!(await identities.deleteIdentity(trx, found.identityId))) {
         throw new NotFoundError(`Failed to find identity with id ${identityId}`);
       }
       await audit(trx, actor, ctx, { type: EventType.DeleteIdentity, metadata: { identityId: found.identityId } });
@@ -114,7 +121,7 @@ export function createIdentityService({
     const found = await findInActorOrg(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.DeleteToken, OrgPermissionSubjects.Identity);
     return db.transaction().execute(async (trx) => {
-      const revokedCount = await createIdentityRepository(trx).revokeTokens(found.identityId);
+      const revokedCount = await auth.revokeIdentityTokens(trx, found.identityId);
       await audit(trx, actor, ctx, { type: EventType.RevokeIdentityAccessTokens, metadata: { identityId: found.identityId, revokedCount } });
       return revokedCount;
     });
@@ -122,10 +129,10 @@ export function createIdentityService({
 
   /** The identity if it is a member of `orgId`; no permission check (callers check their own). */
   async function findInOrg(identityId: string, orgId: string): Promise<Identity | undefined> {
-    return isUuid(identityId) ? createIdentityRepository(db).findIdentityInOrg(identityId, orgId) : undefined;
+    return isUuid(identityId) ? identities.findIdentityInOrg(db, identityId, orgId) : undefined;
   }
 
-  return { createIdentity, getIdentity, listIdentities, updateIdentity, deleteIdentity, revokeAccessTokens, findInOrg };
+  return { createIdentity, createInOrg, getIdentity, listIdentities, updateIdentity, deleteIdentity, revokeAccessTokens, findInOrg };
 }
 
 export type IdentityService = ReturnType<typeof createIdentityService>;

@@ -70,32 +70,26 @@ export function grantsFromJson(value: unknown): Pick<ProjectAccess, "roles" | "p
   };
 }
 
-export function createPermissionRepository(db: Executor) {
-  return {
-    async findProjectAccess(projectId: string, identityId: string): Promise<ProjectAccess | undefined> {
-      const { rows } = await sql<{ project_id: string; project_name: string; org_id: string; type: string; membership_id: string | null; grants: unknown }>`/*prepared:project_access*/
+export async function findProjectAccess(db: Executor, projectId: string, identityId: string): Promise<ProjectAccess | undefined> {
+  const { rows } = await sql<{ project_id: string; project_name: string; org_id: string; type: string; membership_id: string | null; grants: unknown }>`/*prepared:project_access*/
         SELECT p.id AS project_id, p.name AS project_name, p.org_id, p.type, m.id AS membership_id, ${grantsJsonSql(sql`m.id`)} AS grants
         FROM projects p
         LEFT JOIN identity_project_memberships m ON m.project_id = p.id AND m.identity_id = ${identityId}
         WHERE p.id = ${projectId}`.execute(db);
-      const row = rows[0];
-      if (!row) return undefined;
-      return {
-        project: { id: row.project_id, name: row.project_name, orgId: row.org_id, type: row.type },
-        membershipId: row.membership_id,
-        ...grantsFromJson(row.grants),
-      };
-    },
-
-    async findOrgRole(orgId: string, identityId: string): Promise<{ role: string; isActive: boolean } | undefined> {
-      return db
-        .selectFrom("org_memberships")
-        .select(["role", "is_active as isActive"])
-        .where("org_id", "=", orgId)
-        .where("identity_id", "=", identityId)
-        .executeTakeFirst();
-    },
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    project: { id: row.project_id, name: row.project_name, orgId: row.org_id, type: row.type },
+    membershipId: row.membership_id,
+    ...grantsFromJson(row.grants),
   };
 }
 
-export type PermissionRepository = ReturnType<typeof createPermissionRepository>;
+export async function findOrgRole(db: Executor, orgId: string, identityId: string): Promise<{ role: string; isActive: boolean } | undefined> {
+  return db
+    .selectFrom("org_memberships")
+    .select(["role", "is_active as isActive"])
+    .where("org_id", "=", orgId)
+    .where("identity_id", "=", identityId)
+    .executeTakeFirst();
+}

@@ -4,7 +4,8 @@ import { BadRequestError, ForbiddenRequestError, NotFoundError } from "../lib/er
 import { isUuid } from "../lib/uuid.js";
 import { abilityFor, customRoleRules, isGrantActive, type Ability, type PermissionRule } from "./ability.js";
 import { BUILT_IN_ORG_ROLE_RULES, BUILT_IN_PROJECT_ROLE_RULES, isBuiltInOrgRole, isBuiltInProjectRole } from "./built-in-roles.js";
-import { createPermissionRepository, type ProjectAccess } from "./permission.repository.js";
+import * as repo from "./permission.repository.js";
+import type { ProjectAccess } from "./permission.repository.js";
 
 // The ONE place that answers "what may this actor do in this project / organization".
 // Nothing is cached across requests except compiled rule sets keyed by their content, so a
@@ -69,14 +70,12 @@ export function permissionFromAccess(access: ProjectAccess & { membershipId: str
 }
 
 export function createPermissionService({ db }: { db: Executor }) {
-  const repository = createPermissionRepository(db);
-
   async function getProjectPermission(
     actor: Actor,
     projectId: string,
     options: GetProjectPermissionOptions = {},
   ): Promise<ProjectPermission> {
-    const access = isUuid(projectId) ? await repository.findProjectAccess(projectId, actor.identityId) : undefined;
+    const access = isUuid(projectId) ? await repo.findProjectAccess(db, projectId, actor.identityId) : undefined;
     if (!access) throw new NotFoundError(`Project with ${projectId} not found`);
     if (access.project.orgId !== actor.orgId) {
       throw new ForbiddenRequestError(undefined, { errorName: "This project does not belong to your selected organization." });
@@ -91,7 +90,7 @@ export function createPermissionService({ db }: { db: Executor }) {
     if (orgId !== actor.orgId) {
       throw new ForbiddenRequestError(undefined, { errorName: "You are not allowed to access organization resource" });
     }
-    const membership = await repository.findOrgRole(actor.orgId, actor.identityId);
+    const membership = await repo.findOrgRole(db, actor.orgId, actor.identityId);
     if (!membership || !membership.isActive) {
       throw new ForbiddenRequestError(undefined, { errorName: "You are not member of this organization" });
     }

@@ -29,10 +29,9 @@ const FEATURE_LAYER = 4;
 const KNOWN_REPOSITORY_CROSSINGS = new Set<string>([
   "dynamic-secrets/dynamic-secret.repository.ts -> audit/audit.repository.ts",
   "dynamic-secrets/dynamic-secret.service.ts -> audit/audit.repository.ts",
-  "dynamic-secrets/resolve.repository.ts -> auth/identity.repository.ts",
+  "dynamic-secrets/resolve.repository.ts -> auth/access-token.repository.ts",
   "dynamic-secrets/resolve.repository.ts -> permissions/permission.repository.ts",
   "dynamic-secrets/resolve.repository.ts -> projects/folder.repository.ts",
-  "identities/identity.service.ts -> auth/identity.repository.ts",
   "leases/container-deletion.ts -> projects/environment.repository.ts",
   "leases/container-deletion.ts -> projects/folder.repository.ts",
   "leases/container-deletion.ts -> projects/project.repository.ts",

@@ -1,7 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "../../../src/lib/actor.js";
-import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
+import * as tokens from "../../../src/auth/access-token.repository.js";
+import * as identities from "../../../src/identities/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
 import { ProjectPermissionDynamicSecretActions as DS, ProjectPermissionSub } from "../../../src/permissions/actions.js";
 import { buildTestApp, TEST_AUTH_SECRET, type TestApp } from "../../support/app.js";
@@ -108,11 +109,10 @@ describe("F.3 project and membership", () => {
   test("#23 an identity of another organization sees 404 by slug and 403 by id", async () => {
     const db = t.container.db;
     const org = await db.insertInto("organizations").values({ name: "other", slug: "other-org" }).returning("id").executeTakeFirstOrThrow();
-    const repo = createIdentityRepository(db);
-    const identity = await repo.insertIdentity({ name: "foreign", hasDeleteProtection: false });
-    await repo.insertOrgMembership({ orgId: org.id, identityId: identity.id, role: "admin" });
-    await repo.insertTokenAuth(identity.id, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
-    const row = await repo.insertAccessToken({
+    const identity = await identities.insertIdentity(db, { name: "foreign", hasDeleteProtection: false });
+    await identities.insertOrgMembership(db, { orgId: org.id, identityId: identity.id, role: "admin" });
+    await tokens.insertTokenAuth(db, identity.id, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
+    const row = await tokens.insertAccessToken(db, {
       identityId: identity.id,
       clientSecretId: null,
       name: "t",

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
 import type { Actor } from "../../../src/lib/actor.js";
-import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
+import * as tokens from "../../../src/auth/access-token.repository.js";
+import * as identities from "../../../src/identities/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
 import { bearer } from "../../support/factories.js";
 import type { Config } from "../../../src/config.js";
@@ -102,11 +103,10 @@ const suffix = () => randomBytes(3).toString("hex");
 
 /** An identity in the org with an access token (no expiry). */
 export async function createIdentity(t: DsTestApp, orgId: string, name: string, orgRole = "no-access"): Promise<TestIdentity> {
-  const repo = createIdentityRepository(t.testDb.db);
-  const identity = await repo.insertIdentity({ name, hasDeleteProtection: false });
-  await repo.insertOrgMembership({ orgId, identityId: identity.id, role: orgRole });
-  await repo.insertTokenAuth(identity.id, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
-  const row = await repo.insertAccessToken({
+  const identity = await identities.insertIdentity(t.testDb.db, { name, hasDeleteProtection: false });
+  await identities.insertOrgMembership(t.testDb.db, { orgId, identityId: identity.id, role: orgRole });
+  await tokens.insertTokenAuth(t.testDb.db, identity.id, { ttl: 0, maxTtl: 0, numUsesLimit: 0 });
+  const row = await tokens.insertAccessToken(t.testDb.db, {
     identityId: identity.id,
     clientSecretId: null,
     name: null,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createIdentityRepository } from "../../../src/auth/identity.repository.js";
+import * as identities from "../../../src/identities/identity.repository.js";
 import { buildTestApp, type TestApp } from "../../support/app.js";
 import { bearer, bootstrapInstance, createIdentityWithToken, type BootstrappedInstance } from "../../support/factories.js";
 
@@ -75,7 +75,7 @@ describe("POST /api/v1/identities", () => {
 
   test("authMethods lists Universal Auth once attached", async () => {
     const made = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId });
-    const identity = await createIdentityRepository(t.container.db).findIdentityInOrg(made.identityId, admin.orgId);
+    const identity = await identities.findIdentityInOrg(t.container.db, made.identityId, admin.orgId);
     expect(identity?.authMethods).toEqual(["universal-auth"]);
   });
 });
