@@ -8,8 +8,6 @@ import { createPermissionService } from "./permissions/permission.service.js";
 import { createEnvironmentService } from "./projects/environment.service.js";
 import { createFolderService } from "./projects/folder.service.js";
 import { createMembershipService } from "./projects/membership.service.js";
-import { createMembershipRepository } from "./projects/membership.repository.js";
-import { createPrivilegeRepository } from "./projects/privilege.repository.js";
 import { createPrivilegeService } from "./projects/privilege.service.js";
 import { createProjectService } from "./projects/project.service.js";
 import { createRoleService } from "./projects/role.service.js";
@@ -27,8 +25,10 @@ import { createTargetClient } from "./leases/revocation.js";
 import { createCaches } from "./lib/caches.js";
 import { createMetrics, type PoolStats } from "./metrics/metrics.js";
 
-// Composition root: database → repositories → kms/permissions/audit → services.
-// Kept explicit and short; routes receive only the services they use.
+// Composition root: database → permissions/audit/kms → feature services → leases and jobs.
+// Repositories are plain functions taking the database or a transaction, imported by their own
+// feature's services: nothing here builds one. Kept explicit and short; routes receive only the
+// services they use.
 export function createContainer({
   config,
   db,
@@ -56,11 +56,7 @@ export function createContainer({
   const universalAuthService = createUniversalAuthService({ db, config, auditWriter, permissionService, identities: identityService });
   const roleService = createRoleService({ db, permissionService, auditWriter });
   const membershipService = createMembershipService({ db, permissionService, identities: identityService });
-  const privilegeService = createPrivilegeService({
-    privileges: createPrivilegeRepository(db),
-    memberships: createMembershipRepository(db),
-    permissionService,
-  });
+  const privilegeService = createPrivilegeService({ db, permissionService });
   const caches = createCaches();
   const kmsService = createKmsService({ db, rootKey: config.rootKey, rootKeyId: config.rootKeyId, caches });
   const providerContext = providerContextFrom({ ...config, dbHost });

@@ -1,7 +1,7 @@
 import type { Db, Trx } from "../db/database.js";
-import { createEnvironmentRepository } from "../projects/environment.repository.js";
-import { createFolderRepository } from "../projects/folder.repository.js";
-import { createProjectRepository } from "../projects/project.repository.js";
+import * as environments from "../projects/environment.repository.js";
+import * as folders from "../projects/folder.repository.js";
+import * as projects from "../projects/project.repository.js";
 import { lockSecretsWithLeases, type LeaseScope } from "./lease.repository.js";
 import * as pending from "./pending-deletion.repository.js";
 
@@ -30,9 +30,9 @@ export async function deleteNowOrDefer(trx: Trx, scope: LeaseScope): Promise<Con
 }
 
 async function deleteContainer(trx: Trx, scope: LeaseScope): Promise<void> {
-  if ("projectId" in scope) await createProjectRepository(trx).delete(scope.projectId);
-  else if ("environmentId" in scope) await createEnvironmentRepository(trx).deleteEnvironment(scope.environmentId);
-  else await createFolderRepository(trx).deleteFolder(scope.folderId);
+  if ("projectId" in scope) await projects.deleteProject(trx, scope.projectId);
+  else if ("environmentId" in scope) await environments.deleteEnvironment(trx, scope.environmentId);
+  else await folders.deleteFolder(trx, scope.folderId);
 }
 
 /**

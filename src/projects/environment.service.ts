@@ -7,7 +7,8 @@ import { NotFoundError } from "../lib/errors.js";
 import { isUuid } from "../lib/uuid.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService } from "../permissions/permission.service.js";
-import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
+import * as environments from "./environment.repository.js";
+import type { Environment } from "./environment.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // A project's environments (get, update, delete at Infisical parity).
@@ -22,8 +23,6 @@ export function createEnvironmentService({
   permissionService: PermissionService;
   auditWriter: AuditWriter;
 }) {
-  const environments = createEnvironmentRepository(db);
-
   const audit = auditWriter.forProject;
 
   const notFoundInProject = (id: string, projectId: string, errorName?: string) =>
@@ -36,12 +35,12 @@ export function createEnvironmentService({
   ): Promise<Environment> {
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.Environments);
-    return db.transaction().execute((trx) => createEnvironmentRepository(trx).insertEnvironment({ projectId, ...input }));
+    return db.transaction().execute((trx) => environments.insertEnvironment(trx, { projectId, ...input }));
   }
 
   /** As Infisical: found by id alone (404), then the caller's permission in its project. */
   async function getEnvironment(actor: Actor, ctx: RequestContext, environmentId: string): Promise<Environment> {
-    const environment = isUuid(environmentId) ? await environments.findById(environmentId) : undefined;
+    const environment = isUuid(environmentId) ? await environments.findById(db, environmentId) : undefined;
     if (!environment) throw new NotFoundError(`Environment with ID '${environmentId}' not found`);
     const permission = await permissionService.getProjectPermission(actor, environment.projectId);
     permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.Environments);
@@ -59,11 +58,10 @@ export function createEnvironmentService({
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.Environments);
     return db.transaction().execute(async (trx) => {
-      const repo = createEnvironmentRepository(trx);
-      const old = isUuid(environmentId) ? await repo.lockInProject(permission.projectId, environmentId) : undefined;
+      const old = isUuid(environmentId) ? await environments.lockInProject(trx, permission.projectId, environmentId) : undefined;
       if (!old) throw notFoundInProject(environmentId, permission.projectId);
       const changed = Object.values(patch).some((value) => value !== undefined);
-      const environment = changed ? await repo.updateEnvironment(old, patch) : old;
+      const environment = changed ? await environments.updateEnvironment(trx, old, patch) : old;
       await audit(trx, actor, ctx, permission, {
         type: EventType.UpdateEnvironment,
         metadata: {
@@ -84,11 +82,10 @@ export function createEnvironmentService({
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.Environments);
     return db.transaction().execute(async (trx) => {
-      const repo = createEnvironmentRepository(trx);
-      const environment = isUuid(environmentId) ? await repo.lockInProject(permission.projectId, environmentId) : undefined;
+      const environment = isUuid(environmentId) ? await environments.lockInProject(trx, permission.projectId, environmentId) : undefined;
       if (!environment) throw notFoundInProject(environmentId, permission.projectId, "DeleteEnvironment");
       // D29: with leases below, the environment goes once the worker has revoked them all.
-      if ((await deleteNowOrDefer(trx, { environmentId: environment.id })) === "now") await repo.deleteEnvironment(environment.id);
+      if ((await deleteNowOrDefer(trx, { environmentId: environment.id })) === "now") await environments.deleteEnvironment(trx, environment.id);
       await audit(trx, actor, ctx, permission, {
         type: EventType.DeleteEnvironment,
         metadata: { name: environment.name, slug: environment.slug },

@@ -60,102 +60,102 @@ export function folderWalkSql(projectId: unknown, environmentSlug: string, segme
     WHERE w.depth < ${segments.length} AND c.name = (${JSON.stringify(segments)}::jsonb ->> w.depth)`;
 }
 
-export function createFolderRepository(db: Executor) {
-  return {
-    /**
-     * Walks `segments` down from the environment's root in one statement. Returns the deepest folder
-     * reached and its depth; undefined when the environment does not exist.
-     */
-    async walkFolderPath(
-      projectId: string,
-      environmentSlug: string,
-      segments: string[],
-    ): Promise<{ folderId: string; envId: string; depth: number } | undefined> {
-      const { rows } = await sql<{ id: string; env_id: string; depth: number }>`/*prepared:walk_folder_path*/
+/**
+ * Walks `segments` down from the environment's root in one statement. Returns the deepest folder
+ * reached and its depth; undefined when the environment does not exist.
+ */
+export async function walkFolderPath(
+  db: Executor,
+  projectId: string,
+  environmentSlug: string,
+  segments: string[],
+): Promise<{ folderId: string; envId: string; depth: number } | undefined> {
+  const { rows } = await sql<{ id: string; env_id: string; depth: number }>`/*prepared:walk_folder_path*/
         WITH RECURSIVE walk AS (${folderWalkSql(projectId, environmentSlug, segments)})
         SELECT id, env_id, depth FROM walk ORDER BY depth DESC LIMIT 1`.execute(db);
-      const row = rows[0];
-      return row ? { folderId: row.id, envId: row.env_id, depth: Number(row.depth) } : undefined;
-    },
+  const row = rows[0];
+  return row ? { folderId: row.id, envId: row.env_id, depth: Number(row.depth) } : undefined;
+}
 
-    /** Child `name` of `parentId`, created when missing (concurrent creators converge on one row). */
-    async ensureChildFolder(envId: string, parentId: string, name: string): Promise<string> {
-      await db
-        .insertInto("secret_folders")
-        .values({ env_id: envId, parent_id: parentId, name })
-        .onConflict((oc) => oc.columns(["parent_id", "name"]).doNothing())
-        .execute();
-      const row = await db
-        .selectFrom("secret_folders")
-        .select("id")
-        .where("parent_id", "=", parentId)
-        .where("name", "=", name)
-        .executeTakeFirstOrThrow();
-      return row.id;
-    },
+/** Child `name` of `parentId`, created when missing (concurrent creators converge on one row). */
+export async function ensureChildFolder(db: Executor, envId: string, parentId: string, name: string): Promise<string> {
+  await db
+    .insertInto("secret_folders")
+    .values({ env_id: envId, parent_id: parentId, name })
+    .onConflict((oc) => oc.columns(["parent_id", "name"]).doNothing())
+    .execute();
+  const row = await db
+    .selectFrom("secret_folders")
+    .select("id")
+    .where("parent_id", "=", parentId)
+    .where("name", "=", name)
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
 
-    async listChildFolders(parentId: string): Promise<Folder[]> {
-      const rows = await db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId).orderBy("name").execute();
-      return rows.map(toFolder);
-    },
+export async function listChildFolders(db: Executor, parentId: string): Promise<Folder[]> {
+  const rows = await db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId).orderBy("name").execute();
+  return rows.map(toFolder);
+}
 
-    async insertFolder(
-      input: { envId: string; parentId: string; name: string; description: string | null },
-      parentPath: string,
-    ): Promise<Folder> {
-      try {
-        const row = await db
-          .insertInto("secret_folders")
-          .values({ env_id: input.envId, parent_id: input.parentId, name: input.name, description: input.description })
-          .returningAll()
-          .executeTakeFirstOrThrow();
-        return toFolder(row);
-      } catch (err) {
-        if (isUniqueViolation(err, "secret_folders_parent_id_name_unique")) {
-          throw new BadRequestError(`Folder with name '${input.name}' already exists in path '${parentPath}'`);
-        }
-        throw err;
-      }
-    },
+export async function insertFolder(
+  db: Executor,
+  input: { envId: string; parentId: string; name: string; description: string | null },
+  parentPath: string,
+): Promise<Folder> {
+  try {
+    const row = await db
+      .insertInto("secret_folders")
+      .values({ env_id: input.envId, parent_id: input.parentId, name: input.name, description: input.description })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toFolder(row);
+  } catch (err) {
+    if (isUniqueViolation(err, "secret_folders_parent_id_name_unique")) {
+      throw new BadRequestError(`Folder with name '${input.name}' already exists in path '${parentPath}'`);
+    }
+    throw err;
+  }
+}
 
-    /**
-     * The child of `parentId` named `idOrName`, else the child with that id (Infisical's order:
-     * a folder may be named like another one's id).
-     */
-    async findChild(parentId: string, idOrName: string): Promise<Folder | undefined> {
-      const children = db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId);
-      const byName = await children.where("name", "=", idOrName).executeTakeFirst();
-      if (byName) return toFolder(byName);
-      if (!isUuid(idOrName)) return undefined;
-      const byId = await children.where("id", "=", idOrName).executeTakeFirst();
-      return byId ? toFolder(byId) : undefined;
-    },
+/**
+ * The child of `parentId` named `idOrName`, else the child with that id (Infisical's order:
+ * a folder may be named like another one's id).
+ */
+export async function findChild(db: Executor, parentId: string, idOrName: string): Promise<Folder | undefined> {
+  const children = db.selectFrom("secret_folders").selectAll().where("parent_id", "=", parentId);
+  const byName = await children.where("name", "=", idOrName).executeTakeFirst();
+  if (byName) return toFolder(byName);
+  if (!isUuid(idOrName)) return undefined;
+  const byId = await children.where("id", "=", idOrName).executeTakeFirst();
+  return byId ? toFolder(byId) : undefined;
+}
 
-    /** Undefined when the folder is gone. A name taken under the same parent is Infisical's 400. */
-    async renameFolder(folderId: string, patch: { name: string; description?: string | null }): Promise<Folder | undefined> {
-      try {
-        const row = await db
-          .updateTable("secret_folders")
-          .set({ name: patch.name, description: patch.description })
-          .where("id", "=", folderId)
-          .returningAll()
-          .executeTakeFirst();
-        return row ? toFolder(row) : undefined;
-      } catch (err) {
-        if (isUniqueViolation(err, "secret_folders_parent_id_name_unique")) {
-          throw new BadRequestError("Folder with specified name already exists", { errorName: "UpdateFolder" });
-        }
-        throw err;
-      }
-    },
+/** Undefined when the folder is gone. A name taken under the same parent is Infisical's 400. */
+export async function renameFolder(db: Executor, folderId: string, patch: { name: string; description?: string | null }): Promise<Folder | undefined> {
+  try {
+    const row = await db
+      .updateTable("secret_folders")
+      .set({ name: patch.name, description: patch.description })
+      .where("id", "=", folderId)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toFolder(row) : undefined;
+  } catch (err) {
+    if (isUniqueViolation(err, "secret_folders_parent_id_name_unique")) {
+      throw new BadRequestError("Folder with specified name already exists", { errorName: "UpdateFolder" });
+    }
+    throw err;
+  }
+}
 
-    /**
-     * The folder with its environment, project and path (`/` for a root, `/a/b` below), walked up
-     * in one statement; undefined when there is no such folder.
-     */
-    async findWithPath(folderId: string): Promise<FolderWithPath | undefined> {
-      if (!isUuid(folderId)) return undefined;
-      const { rows } = await sql<FolderRow & { env_name: string; env_slug: string; project_id: string; path: string }>`
+/**
+ * The folder with its environment, project and path (`/` for a root, `/a/b` below), walked up
+ * in one statement; undefined when there is no such folder.
+ */
+export async function findWithPath(db: Executor, folderId: string): Promise<FolderWithPath | undefined> {
+  if (!isUuid(folderId)) return undefined;
+  const { rows } = await sql<FolderRow & { env_name: string; env_slug: string; project_id: string; path: string }>`
         WITH RECURSIVE up AS (
           SELECT id, parent_id, name, 0 AS depth FROM secret_folders WHERE id = ${folderId}
           UNION ALL
@@ -165,22 +165,18 @@ export function createFolderRepository(db: Executor) {
                '/' || coalesce((SELECT string_agg(name, '/' ORDER BY depth DESC) FROM up WHERE parent_id IS NOT NULL), '') AS path
         FROM secret_folders f JOIN project_environments e ON e.id = f.env_id
         WHERE f.id = ${folderId}`.execute(db);
-      const row = rows[0];
-      if (!row) return undefined;
-      return {
-        ...toFolder(row),
-        environment: { envId: row.env_id, envName: row.env_name, envSlug: row.env_slug },
-        path: row.path,
-        projectId: row.project_id,
-      };
-    },
-
-    /** Its sub-folders and every dynamic secret in them cascade. Undefined when it was already gone. */
-    async deleteFolder(folderId: string): Promise<Folder | undefined> {
-      const row = await db.deleteFrom("secret_folders").where("id", "=", folderId).returningAll().executeTakeFirst();
-      return row ? toFolder(row) : undefined;
-    },
+  const row = rows[0];
+  if (!row) return undefined;
+  return {
+    ...toFolder(row),
+    environment: { envId: row.env_id, envName: row.env_name, envSlug: row.env_slug },
+    path: row.path,
+    projectId: row.project_id,
   };
 }
 
-export type FolderRepository = ReturnType<typeof createFolderRepository>;
+/** Its sub-folders and every dynamic secret in them cascade. Undefined when it was already gone. */
+export async function deleteFolder(db: Executor, folderId: string): Promise<Folder | undefined> {
+  const row = await db.deleteFrom("secret_folders").where("id", "=", folderId).returningAll().executeTakeFirst();
+  return row ? toFolder(row) : undefined;
+}

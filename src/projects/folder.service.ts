@@ -9,8 +9,9 @@ import { subjectAt } from "../permissions/ability.js";
 import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
 import { folderLookup, folderNotFound, joinSecretPath, normalizeSecretPath, pathSegments } from "../lib/secret-path.js";
-import { createEnvironmentRepository } from "./environment.repository.js";
-import { createFolderRepository, type Folder, type FolderWithPath } from "./folder.repository.js";
+import * as environments from "./environment.repository.js";
+import * as folders from "./folder.repository.js";
+import type { Folder, FolderWithPath } from "./folder.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // Folder trees (rename and delete at Infisical parity) and
@@ -33,16 +34,13 @@ export function createFolderService({
   permissionService: PermissionService;
   auditWriter: AuditWriter;
 }) {
-  const folders = createFolderRepository(db);
-  const environments = createEnvironmentRepository(db);
-
   const audit = auditWriter.forProject;
 
   /** The folder at `path` in the environment (see `folderLookup` for which paths name one); else 400/404. */
   async function resolveFolderByPath(projectId: string, environmentSlug: string, path: string): Promise<ResolvedFolder> {
     const lookup = folderLookup(path, environmentSlug);
     if ("error" in lookup) throw lookup.error;
-    const walked = await folders.walkFolderPath(projectId, environmentSlug, lookup.segments);
+    const walked = await folders.walkFolderPath(db, projectId, environmentSlug, lookup.segments);
     if (!walked || walked.depth !== lookup.segments.length) throw folderNotFound(path, environmentSlug);
     return { id: walked.folderId, envId: walked.envId, environmentSlug, path: joinSecretPath(lookup.segments) };
   }
@@ -56,11 +54,11 @@ export function createFolderService({
     const parentPath = normalizeSecretPath(input.path);
     permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, parentPath));
     const segments = pathSegments(parentPath);
-    const environment = await environments.findEnvironment(input.projectId, input.environment);
+    const environment = await environments.findEnvironment(db, input.projectId, input.environment);
     if (!environment) {
       throw new NotFoundError(`Environment with slug '${input.environment}' in project with ID '${input.projectId}' not found`);
     }
-    const existing = await folders.walkFolderPath(input.projectId, input.environment, segments);
+    const existing = await folders.walkFolderPath(db, input.projectId, input.environment, segments);
     const creates = segments.length - (existing?.depth ?? 0) + 1;
     if (creates > MAX_FOLDERS_CREATED_PER_REQUEST) {
       throw new ValidationError(
@@ -72,12 +70,12 @@ export function createFolderService({
     return db
       .transaction()
       .execute(async (trx) => {
-        const repo = createFolderRepository(trx);
-        const root = await repo.walkFolderPath(input.projectId, input.environment, []);
+        const root = await folders.walkFolderPath(trx, input.projectId, input.environment, []);
         if (!root) throw gone();
         let parentId = root.folderId;
-        for (const segment of segments) parentId = await repo.ensureChildFolder(environment.id, parentId, segment);
-        return repo.insertFolder(
+        for (const segment of segments) parentId = await folders.ensureChildFolder(trx, environment.id, parentId, segment);
+        return folders.insertFolder(
+          trx,
           { envId: environment.id, parentId, name: input.name, description: input.description },
           joinSecretPath(segments),
         );
@@ -94,10 +92,10 @@ export function createFolderService({
     const path = normalizeSecretPath(input.path);
     permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, path));
     const segments = pathSegments(path);
-    const walked = await folders.walkFolderPath(input.projectId, input.environment, segments);
+    const walked = await folders.walkFolderPath(db, input.projectId, input.environment, segments);
     if (!walked) throw new NotFoundError(`Environment with slug '${input.environment}' not found`);
     if (walked.depth !== segments.length) return [];
-    return folders.listChildFolders(walked.folderId);
+    return folders.listChildFolders(db, walked.folderId);
   }
 
   /**
@@ -105,7 +103,7 @@ export function createFolderService({
    * of its project; we also ask `secret-folders:read` where a list would show it (its parent path).
    */
   async function getFolderById(actor: Actor, folderId: string): Promise<FolderWithPath> {
-    const folder = await folders.findWithPath(folderId);
+    const folder = await folders.findWithPath(db, folderId);
     if (!folder) throw new NotFoundError(`Folder with ID '${folderId}' not found`);
     const permission = await permissionService.getProjectPermission(actor, folder.projectId);
     const parentPath = joinSecretPath(pathSegments(folder.path).slice(0, -1));
@@ -119,7 +117,7 @@ export function createFolderService({
   /** The parent folder at `path` (Infisical's 404 wording for update and delete). */
   async function parentAt(permission: ProjectPermission, environment: string, path: string, errorName?: string): Promise<string> {
     const segments = pathSegments(path);
-    const walked = await folders.walkFolderPath(permission.projectId, environment, segments);
+    const walked = await folders.walkFolderPath(db, permission.projectId, environment, segments);
     if (!walked || walked.depth !== segments.length) {
       throw new NotFoundError(`Folder with path '${path}' in environment with slug '${environment}' not found`, { errorName });
     }
@@ -137,10 +135,10 @@ export function createFolderService({
     permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, path));
     const parentId = await parentAt(permission, input.environment, path, "UpdateFolder");
     const notFound = () => new NotFoundError(`Folder with ID '${input.idOrName}' not found`, { errorName: "UpdateFolder" });
-    const old = await folders.findChild(parentId, input.idOrName);
+    const old = await folders.findChild(db, parentId, input.idOrName);
     if (!old) throw notFound();
     return db.transaction().execute(async (trx) => {
-      const folder = await createFolderRepository(trx).renameFolder(old.id, { name: input.name, description: input.description });
+      const folder = await folders.renameFolder(trx, old.id, { name: input.name, description: input.description });
       if (!folder) throw notFound();
       await audit(trx, actor, ctx, permission, {
         type: EventType.UpdateFolder,
@@ -159,17 +157,17 @@ export function createFolderService({
     const permission = await permissionService.getProjectPermission(actor, input.projectId);
     const path = normalizeSecretPath(input.path);
     permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.SecretFolders, subjectAt(input.environment, path));
-    if (!(await environments.findEnvironment(permission.projectId, input.environment))) {
+    if (!(await environments.findEnvironment(db, permission.projectId, input.environment))) {
       throw new NotFoundError(`Environment with slug '${input.environment}' not found`);
     }
     const parentId = await parentAt(permission, input.environment, path);
     const notFound = () => new NotFoundError(`Folder with ID '${input.idOrName}' not found`);
-    const target = await folders.findChild(parentId, input.idOrName);
+    const target = await folders.findChild(db, parentId, input.idOrName);
     if (!target) throw notFound();
     return db.transaction().execute(async (trx) => {
       // D29: with leases below, the folder goes once the worker has revoked them all.
       const when = await deleteNowOrDefer(trx, { folderId: target.id });
-      const folder = when === "now" ? await createFolderRepository(trx).deleteFolder(target.id) : target;
+      const folder = when === "now" ? await folders.deleteFolder(trx, target.id) : target;
       if (!folder) throw notFound();
       await audit(trx, actor, ctx, permission, {
         type: EventType.DeleteFolder,

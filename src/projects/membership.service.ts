@@ -9,13 +9,9 @@ import { customRoleRules, missingPermissions, type PermissionRule } from "../per
 import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
 import { BUILT_IN_PROJECT_ROLE_RULES, isBuiltInProjectRole } from "../permissions/built-in-roles.js";
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
-import {
-  createMembershipRepository,
-  type Membership,
-  type MembershipWithIdentity,
-  type NewMembershipRole,
-} from "./membership.repository.js";
-import { createRoleRepository } from "./role.repository.js";
+import * as memberships from "./membership.repository.js";
+import type { Membership, MembershipWithIdentity, NewMembershipRole } from "./membership.repository.js";
+import * as projectRoles from "./role.repository.js";
 import type { CreateMembershipBody, MembershipRoleInput } from "./membership.schemas.js";
 
 // Identity project memberships, checks in Infisical's order.
@@ -73,7 +69,7 @@ export function createMembershipService({
     boundaryMessage: string,
   ): Promise<NewMembershipRole[]> {
     const customSlugs = [...new Set(requested.map((r) => r.role).filter((slug) => !isBuiltInProjectRole(slug)))];
-    const customRoles = await createRoleRepository(db).findBySlugs(permission.projectId, customSlugs);
+    const customRoles = await projectRoles.findBySlugs(db, permission.projectId, customSlugs);
     const missingSlugs = customSlugs.filter((slug) => !customRoles.some((role) => role.slug === slug));
     if (missingSlugs.length > 0) throw rolesNotFound(missingSlugs, permission.projectId);
     const roles: NewMembershipRole[] = [];
@@ -119,7 +115,7 @@ export function createMembershipService({
     );
     return db
       .transaction()
-      .execute((trx) => createMembershipRepository(trx).insertMembership(permission.projectId, identity.id, roles))
+      .execute((trx) => memberships.insertMembership(trx, permission.projectId, identity.id, roles))
       .catch((err: unknown) => translateRaceError(err, requested, permission.projectId, identity.id));
   }
 
@@ -145,7 +141,7 @@ export function createMembershipService({
     const updated = isUuid(identityId)
       ? await db
           .transaction()
-          .execute((trx) => createMembershipRepository(trx).replaceRoles(permission.projectId, identityId, roles))
+          .execute((trx) => memberships.replaceRoles(trx, permission.projectId, identityId, roles))
           .catch((err: unknown) => translateRaceError(err, requested, permission.projectId, identityId))
       : undefined;
     if (!updated) throw membershipNotFound(identityId, permission.projectId);
@@ -156,7 +152,7 @@ export function createMembershipService({
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionIdentityActions.Delete, ProjectPermissionSub.Identity);
     if (identityId === actor.identityId) throw new BadRequestError("You can't delete your own membership");
-    const deleted = isUuid(identityId) ? await createMembershipRepository(db).deleteMembership(permission.projectId, identityId) : undefined;
+    const deleted = isUuid(identityId) ? await memberships.deleteMembership(db, permission.projectId, identityId) : undefined;
     if (!deleted) throw membershipNotFound(identityId, permission.projectId);
     return deleted;
   }
@@ -165,13 +161,13 @@ export function createMembershipService({
   async function listIdentityMemberships(actor: Actor, projectId: string): Promise<MembershipWithIdentity[]> {
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionIdentityActions.Read, ProjectPermissionSub.Identity);
-    return createMembershipRepository(db).listWithIdentities(permission.projectId);
+    return memberships.listWithIdentities(db, permission.projectId);
   }
 
   async function getIdentityMembership(actor: Actor, projectId: string, identityId: string): Promise<MembershipWithIdentity> {
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionIdentityActions.Read, ProjectPermissionSub.Identity);
-    const [membership] = isUuid(identityId) ? await createMembershipRepository(db).listWithIdentities(permission.projectId, identityId) : [];
+    const [membership] = isUuid(identityId) ? await memberships.listWithIdentities(db, permission.projectId, identityId) : [];
     if (!membership) throw membershipNotFound(identityId, permission.projectId);
     return membership;
   }

@@ -7,8 +7,9 @@ import { customRoleRules, missingPermissions } from "../permissions/ability.js";
 import { ProjectPermissionIdentityActions, ProjectPermissionSub } from "../permissions/actions.js";
 import type { PermissionRuleV2 } from "../permissions/permission.schemas.js";
 import type { PermissionService } from "../permissions/permission.service.js";
-import type { MembershipRepository } from "./membership.repository.js";
-import type { PrivilegeRepository } from "./privilege.repository.js";
+import type { Executor } from "../db/database.js";
+import * as memberships from "./membership.repository.js";
+import * as privileges from "./privilege.repository.js";
 import type { CreatePrivilegeBody } from "./privilege.schemas.js";
 import { temporaryAccessOf, type TemporaryAccess } from "./temporary-access.js";
 
@@ -31,18 +32,10 @@ export type Privilege = {
   updatedAt: Date;
 } & TemporaryAccess;
 
-export function createPrivilegeService({
-  privileges,
-  memberships,
-  permissionService,
-}: {
-  privileges: PrivilegeRepository;
-  memberships: Pick<MembershipRepository, "findMembershipId">;
-  permissionService: PermissionService;
-}) {
+export function createPrivilegeService({ db, permissionService }: { db: Executor; permissionService: PermissionService }) {
   async function createPrivilege(actor: Actor, body: CreatePrivilegeBody): Promise<Privilege> {
     const membershipId =
-      isUuid(body.projectId) && isUuid(body.identityId) ? await memberships.findMembershipId(body.projectId, body.identityId) : undefined;
+      isUuid(body.projectId) && isUuid(body.identityId) ? await memberships.findMembershipId(db, body.projectId, body.identityId) : undefined;
     if (!membershipId) throw new NotFoundError(`Failed to find identity with id ${body.identityId}`);
     const permission = await permissionService.getProjectPermission(actor, body.projectId);
     permission.assertCan(ProjectPermissionIdentityActions.Edit, ProjectPermissionSub.Identity);
@@ -69,7 +62,7 @@ export function createPrivilegeService({
       window = { start, end };
     }
     const slug = body.slug ?? `privilege-${randomBytes(4).toString("hex")}`;
-    const row = await privileges.insertPrivilege({
+    const row = await privileges.insertPrivilege(db, {
       membershipId,
       slug,
       permissions: rules,

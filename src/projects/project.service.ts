@@ -8,10 +8,12 @@ import { generateSlug } from "../lib/slug.js";
 import { isUuid } from "../lib/uuid.js";
 import { OrgPermissionActions, OrgPermissionSubjects, ProjectPermissionActions, ProjectPermissionSub } from "../permissions/actions.js";
 import { assertProjectType, type PermissionService } from "../permissions/permission.service.js";
-import { createMembershipRepository } from "./membership.repository.js";
+import * as memberships from "./membership.repository.js";
 import type { CreateProjectBody, UpdateProjectBody } from "./project.schemas.js";
-import { createEnvironmentRepository, type Environment } from "./environment.repository.js";
-import { createProjectRepository, type Project } from "./project.repository.js";
+import * as environments from "./environment.repository.js";
+import type { Environment } from "./environment.repository.js";
+import * as projects from "./project.repository.js";
+import type { Project } from "./project.repository.js";
 import { deleteNowOrDefer } from "../leases/container-deletion.js";
 
 // Projects (get, list, update, delete at Infisical parity) and the
@@ -34,19 +36,16 @@ export function createProjectService({
   permissionService: PermissionService;
   auditWriter: AuditWriter;
 }) {
-  const projects = createProjectRepository(db);
-  const environments = createEnvironmentRepository(db);
-
   /** By id; Infisical looks the project up before the caller's membership (404, then 403). */
   async function findProject(projectId: string): Promise<Project> {
-    const project = isUuid(projectId) ? await projects.findById(projectId) : undefined;
+    const project = isUuid(projectId) ? await projects.findById(db, projectId) : undefined;
     if (!project) throw new NotFoundError(`Project with ID '${projectId}' not found`);
     return project;
   }
 
   /** The project with this slug in the actor's organization, else 404 (also for other orgs' projects). */
   async function getProjectBySlug(actor: Actor, slug: string): Promise<Project> {
-    const project = await projects.findBySlug(actor.orgId, slug);
+    const project = await projects.findBySlug(db, actor.orgId, slug);
     if (!project) throw new NotFoundError(`Project with slug '${slug}' not found`);
     return project;
   }
@@ -58,8 +57,7 @@ export function createProjectService({
     }
     const slug = body.slug ?? generateSlug(body.projectName);
     return db.transaction().execute(async (trx) => {
-      const repo = createProjectRepository(trx);
-      const project = await repo.insertProject({
+      const project = await projects.insertProject(trx, {
         orgId: actor.orgId,
         name: body.projectName,
         slug,
@@ -67,12 +65,12 @@ export function createProjectService({
         type: body.type,
         hasDeleteProtection: body.hasDeleteProtection,
       });
-      const environments: Environment[] = [];
+      const created: Environment[] = [];
       if (body.shouldCreateDefaultEnvs) {
-        for (const env of DEFAULT_ENVIRONMENTS) environments.push(await createEnvironmentRepository(trx).insertEnvironment({ projectId: project.id, ...env }));
+        for (const env of DEFAULT_ENVIRONMENTS) created.push(await environments.insertEnvironment(trx, { projectId: project.id, ...env }));
       }
       // The creator becomes the project's admin (org admins get no implicit project access).
-      await createMembershipRepository(trx).insertMembership(project.id, actor.identityId, [
+      await memberships.insertMembership(trx, project.id, actor.identityId, [
         {
           role: "admin",
           customRoleId: null,
@@ -83,7 +81,7 @@ export function createProjectService({
           temporaryAccessEndTime: null,
         },
       ]);
-      return { ...project, environments };
+      return { ...project, environments: created };
     });
   }
 
@@ -91,13 +89,13 @@ export function createProjectService({
   async function getProject(actor: Actor, projectId: string): Promise<ProjectWithEnvironments> {
     const project = await findProject(projectId);
     await permissionService.getProjectPermission(actor, project.id);
-    return { ...project, environments: await environments.listEnvironments(project.id) };
+    return { ...project, environments: await environments.listEnvironments(db, project.id) };
   }
 
   /** The projects of the actor's organization it is a member of. */
   async function listProjects(actor: Actor, type?: string): Promise<ProjectWithEnvironments[]> {
-    const list = await projects.listForIdentity(actor.identityId, actor.orgId, type);
-    const envs = await environments.listEnvironmentsOf(list.map((p) => p.id));
+    const list = await projects.listForIdentity(db, actor.identityId, actor.orgId, type);
+    const envs = await environments.listEnvironmentsOf(db, list.map((p) => p.id));
     return list.map((project) => ({ ...project, environments: envs.filter((env) => env.projectId === project.id) }));
   }
 
@@ -107,7 +105,7 @@ export function createProjectService({
     permission.assertCan(ProjectPermissionActions.Edit, ProjectPermissionSub.Settings);
     return db.transaction().execute(async (trx) => {
       const changed = Object.values(body).some((value) => value !== undefined);
-      const updated = changed ? await createProjectRepository(trx).update(project.id, body) : project;
+      const updated = changed ? await projects.updateProject(trx, project.id, body) : project;
       if (!updated) throw new NotFoundError(`Project with ID '${projectId}' not found`);
       await auditWriter.record(trx, { actor, ctx, orgId: actor.orgId, project: updated, event: { type: EventType.UpdateProject, metadata: body } });
       return updated;
@@ -126,7 +124,7 @@ export function createProjectService({
     return db.transaction().execute(async (trx) => {
       // D29: with leases below, the project goes once the worker has revoked them all.
       const when = await deleteNowOrDefer(trx, { projectId: project.id });
-      const deleted = when === "now" ? await createProjectRepository(trx).delete(project.id) : project;
+      const deleted = when === "now" ? await projects.deleteProject(trx, project.id) : project;
       // Deleted meanwhile by another request: the answer a later request would get.
       if (!deleted) throw new NotFoundError(`Project with ID '${projectId}' not found`);
       await auditWriter.record(trx, { actor, ctx, orgId: actor.orgId, project: deleted, event: { type: EventType.DeleteProject, metadata: { ...deleted } } });

@@ -10,8 +10,9 @@ import { ProjectPermissionActions, ProjectPermissionSub } from "../permissions/a
 import { expandV1Rules, v1VisibleRules, type PermissionRuleV1, type PermissionRuleV2 } from "../permissions/permission.schemas.js";
 import { BUILT_IN_PROJECT_ROLE_RULES, isBuiltInProjectRole } from "../permissions/built-in-roles.js";
 import type { PermissionService, ProjectPermission } from "../permissions/permission.service.js";
-import { createRoleRepository, type ProjectRole } from "./role.repository.js";
-import { createProjectRepository } from "./project.repository.js";
+import * as roles from "./role.repository.js";
+import type { ProjectRole } from "./role.repository.js";
+import * as projects from "./project.repository.js";
 import type { CreateRoleBody, CreateRoleV1Body, UpdateRoleBody } from "./role.schemas.js";
 
 // Custom project roles (get, list, update, delete at Infisical parity).
@@ -47,9 +48,6 @@ export function createRoleService({
   permissionService: PermissionService;
   auditWriter: AuditWriter;
 }) {
-  const roles = createRoleRepository(db);
-  const projects = createProjectRepository(db);
-
   const audit = auditWriter.forProject;
 
   /** The actor must itself hold what the rules grant (project admins always do). */
@@ -67,7 +65,7 @@ export function createRoleService({
 
   /** v1 format: `secrets` rules are expanded; the response hides dynamic-secrets and secret-imports rules. */
   async function createRoleV1(actor: Actor, projectSlug: string, body: CreateRoleV1Body): Promise<ProjectRole> {
-    const project = await projects.findBySlug(actor.orgId, projectSlug);
+    const project = await projects.findBySlug(db, actor.orgId, projectSlug);
     if (!project) throw new NotFoundError(`Project with slug '${projectSlug}' not found`);
     const role = await insertRole(actor, project.id, { ...body, permissions: expandV1Rules(body.permissions as PermissionRuleV1[]) });
     return { ...role, permissions: v1VisibleRules(role.permissions) };
@@ -82,7 +80,7 @@ export function createRoleService({
     permission.assertCan(ProjectPermissionActions.Create, ProjectPermissionSub.Role);
     const rules = body.permissions;
     assertWithinBoundary(permission, rules, "Failed to create custom role. Actor privilege level is not high enough to perform this action");
-    return roles.insert({
+    return roles.insertRole(db, {
       projectId: permission.projectId,
       name: body.name,
       slug: body.slug,
@@ -95,7 +93,7 @@ export function createRoleService({
   async function listRoles(actor: Actor, projectId: string): Promise<ProjectRole[]> {
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.Role);
-    return [...predefinedRoles(permission.projectId), ...(await roles.listByProject(permission.projectId))];
+    return [...predefinedRoles(permission.projectId), ...(await roles.listByProject(db, permission.projectId))];
   }
 
   async function getRoleBySlug(actor: Actor, projectId: string, slug: string): Promise<ProjectRole> {
@@ -103,7 +101,7 @@ export function createRoleService({
     permission.assertCan(ProjectPermissionActions.Read, ProjectPermissionSub.Role);
     const predefined = predefinedRoles(permission.projectId).find((role) => role.slug === slug);
     if (predefined) return predefined;
-    const [role] = await roles.findBySlugs(permission.projectId, [slug]);
+    const [role] = await roles.findBySlugs(db, permission.projectId, [slug]);
     if (!role) throw new NotFoundError(`Role with slug ${slug} not found`);
     return role;
   }
@@ -117,12 +115,11 @@ export function createRoleService({
       assertWithinBoundary(permission, rules, "Failed to update custom role. Actor privilege level is not high enough to perform this action");
     }
     return db.transaction().execute(async (trx) => {
-      const repo = createRoleRepository(trx);
-      const existing = isUuid(roleId) ? await repo.lockById(permission.projectId, roleId) : undefined;
+      const existing = isUuid(roleId) ? await roles.lockById(trx, permission.projectId, roleId) : undefined;
       if (!existing) throw roleNotFound(roleId);
       const patch = { slug: body.slug, name: body.name, description: body.description, permissions: rules };
       const changed = Object.values(patch).some((value) => value !== undefined);
-      const role = changed ? await repo.update(existing.id, patch) : existing;
+      const role = changed ? await roles.updateRole(trx, existing.id, patch) : existing;
       await audit(trx, actor, ctx, permission, {
         type: EventType.UpdateProjectRole,
         metadata: {
@@ -142,18 +139,17 @@ export function createRoleService({
     const permission = await permissionService.getProjectPermission(actor, projectId);
     permission.assertCan(ProjectPermissionActions.Delete, ProjectPermissionSub.Role);
     return db.transaction().execute(async (trx) => {
-      const repo = createRoleRepository(trx);
       // Locked first: a membership being given the role meanwhile waits, then fails to find it.
-      const role = isUuid(roleId) ? await repo.lockById(permission.projectId, roleId) : undefined;
+      const role = isUuid(roleId) ? await roles.lockById(trx, permission.projectId, roleId) : undefined;
       if (!role) throw roleNotFound(roleId);
-      const count = await repo.countAssignments(role.id);
+      const count = await roles.countAssignments(trx, role.id);
       if (count > 0) {
         const plural = count > 1 ? "s" : "";
         throw new BadRequestError(
           `Role is assigned to ${count} identity membership${plural}. Re-assign membership role${plural} to delete this role.`,
         );
       }
-      await repo.delete(role.id);
+      await roles.deleteRole(trx, role.id);
       await audit(trx, actor, ctx, permission, {
         type: EventType.DeleteProjectRole,
         metadata: { roleId: role.id, slug: role.slug, name: role.name },

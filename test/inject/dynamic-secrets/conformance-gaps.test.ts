@@ -2,7 +2,8 @@ import jwt from "jsonwebtoken";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { userAgentTypeOf } from "../../../src/http/request-context.js";
-import { createMembershipRepository, type NewMembershipRole } from "../../../src/projects/membership.repository.js";
+import * as memberships from "../../../src/projects/membership.repository.js";
+import type { NewMembershipRole } from "../../../src/projects/membership.repository.js";
 import {
   auth,
   buildDsTestApp,
@@ -341,7 +342,7 @@ describe("§F.8 actions, inverted rules, temporary roles, through PATCH", () => 
         temporaryAccessEndTime: new Date(start.getTime() + hours * 3600_000),
       },
     ];
-    await t.testDb.db.transaction().execute((trx) => createMembershipRepository(trx).insertMembership(f.project.id, identity.id, roles));
+    await t.testDb.db.transaction().execute((trx) => memberships.insertMembership(trx, f.project.id, identity.id, roles));
     expect((await patchF("totp-root", identity)).status).toBe(status);
   });
 });

@@ -10,7 +10,8 @@ import type { Container } from "../../../src/container.js";
 import { defineProvider, type DynamicSecretProvider } from "../../../src/dynamic-secrets/providers/provider.js";
 import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
 import { BadRequestError } from "../../../src/lib/errors.js";
-import { createMembershipRepository, type NewMembershipRole } from "../../../src/projects/membership.repository.js";
+import * as memberships from "../../../src/projects/membership.repository.js";
+import type { NewMembershipRole } from "../../../src/projects/membership.repository.js";
 import { z } from "zod";
 import { canonicalJson } from "../../../src/dynamic-secrets/patch.js";
 import { buildTestApp } from "../../support/app.js";
@@ -168,7 +169,7 @@ export async function createMember(
       .executeTakeFirstOrThrow();
     membershipRoles.push(permanent("custom", role.id));
   }
-  await t.testDb.db.transaction().execute((trx) => createMembershipRepository(trx).insertMembership(f.project.id, identity.id, membershipRoles));
+  await t.testDb.db.transaction().execute((trx) => memberships.insertMembership(trx, f.project.id, identity.id, membershipRoles));
   return identity;
 }
 
