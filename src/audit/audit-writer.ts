@@ -10,7 +10,7 @@ export function createAuditWriter(retentionDays: number) {
   return {
     record: (db: Executor, entry: AuditEntry): Promise<void> => insertAuditLog(db, entry, retentionDays),
 
-    /** For project-scoped services: the row names the project (from the caller's project permission) and the actor's organization. */
+    /** For project-scoped services: the row names the project (from the caller's project permission). */
     forProject: (
       db: Executor,
       actor: AuditEntry["actor"],
@@ -20,7 +20,7 @@ export function createAuditWriter(retentionDays: number) {
     ): Promise<void> =>
       insertAuditLog(
         db,
-        { actor, ctx, orgId: actor.orgId, project: { id: permission.projectId, name: permission.projectName }, event },
+        { actor, ctx, project: { id: permission.projectId, name: permission.projectName }, event },
         retentionDays,
       ),
   };

@@ -8,7 +8,7 @@ const DAY_MS = 86_400_000;
 export function auditRowValues(entry: AuditEntry, retentionDays: number) {
   const { actor, ctx, event } = entry;
   return {
-    org_id: entry.orgId,
+    org_id: entry.orgId ?? actor.orgId,
     project_id: entry.project?.id ?? null,
     project_name: entry.project?.name ?? null,
     actor: actor.type,

@@ -98,7 +98,8 @@ export type ManagementAuditEvent =
 export type AuditEntry = {
   actor: Actor;
   ctx: RequestContext;
-  orgId: string;
+  /** The organization the row belongs to; the actor's when absent. */
+  orgId?: string;
   project?: { id: string; name: string };
   event: AuditEvent;
 };

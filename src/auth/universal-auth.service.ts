@@ -132,10 +132,7 @@ export function createUniversalAuthService({
     const ua = await universalAuthOf(actor, identityId);
     (await permissionService.getOrgPermission(actor)).assertCan(OrgPermissionIdentityActions.Read, OrgPermissionSubjects.Identity);
     const secrets = await universalAuths.listClientSecrets(db, ua.id);
-    await auditWriter.record(
-      db,
-      { actor, ctx, orgId: actor.orgId, event: { type: EventType.GetIdentityUniversalAuthClientSecrets, metadata: { identityId: ua.identityId } } },
-    );
+    await auditWriter.record(db, { actor, ctx, event: { type: EventType.GetIdentityUniversalAuthClientSecrets, metadata: { identityId: ua.identityId } } });
     return secrets;
   }
 
@@ -159,15 +156,11 @@ export function createUniversalAuthService({
       const revoked = await universalAuths.revokeClientSecret(trx, ua.id, clientSecretId);
       if (!revoked) throw notFound();
       await tokens.revokeTokens(trx, ua.identityId, revoked.id);
-      await auditWriter.record(
-        trx,
-        {
-          actor,
-          ctx,
-          orgId: actor.orgId,
-          event: { type: EventType.RevokeIdentityUniversalAuthClientSecret, metadata: { identityId: ua.identityId, clientSecretId: revoked.id } },
-        },
-      );
+      await auditWriter.record(trx, {
+        actor,
+        ctx,
+        event: { type: EventType.RevokeIdentityUniversalAuthClientSecret, metadata: { identityId: ua.identityId, clientSecretId: revoked.id } },
+      });
       return revoked;
     });
   }

@@ -37,7 +37,7 @@ export function createIdentityService({
   auth: Pick<AuthService, "revokeIdentityTokens">;
 }) {
   const audit = (executor: Executor, actor: Actor, ctx: RequestContext, event: ManagementAuditEvent) =>
-    auditWriter.record(executor, { actor, ctx, orgId: actor.orgId, event });
+    auditWriter.record(executor, { actor, ctx, event });
 
   /** The identity's membership in the actor's organization, else Infisical's 404. */
   async function findInActorOrg(actor: Actor, identityId: string): Promise<OrgIdentity> {

@@ -107,7 +107,7 @@ export function createProjectService({
       const changed = Object.values(body).some((value) => value !== undefined);
       const updated = changed ? await projects.updateProject(trx, project.id, body) : project;
       if (!updated) throw new NotFoundError(`Project with ID '${projectId}' not found`);
-      await auditWriter.record(trx, { actor, ctx, orgId: actor.orgId, project: updated, event: { type: EventType.UpdateProject, metadata: body } });
+      await auditWriter.record(trx, { actor, ctx, project: updated, event: { type: EventType.UpdateProject, metadata: body } });
       return updated;
     });
   }
@@ -127,7 +127,7 @@ export function createProjectService({
       const deleted = when === "now" ? await projects.deleteProject(trx, project.id) : project;
       // Deleted meanwhile by another request: the answer a later request would get.
       if (!deleted) throw new NotFoundError(`Project with ID '${projectId}' not found`);
-      await auditWriter.record(trx, { actor, ctx, orgId: actor.orgId, project: deleted, event: { type: EventType.DeleteProject, metadata: { ...deleted } } });
+      await auditWriter.record(trx, { actor, ctx, project: deleted, event: { type: EventType.DeleteProject, metadata: { ...deleted } } });
       return deleted;
     });
   }
