@@ -29,9 +29,6 @@ const FEATURE_LAYER = 4;
 const KNOWN_REPOSITORY_CROSSINGS = new Set<string>([
   "dynamic-secrets/dynamic-secret.repository.ts -> audit/audit.repository.ts",
   "dynamic-secrets/dynamic-secret.service.ts -> audit/audit.repository.ts",
-  "dynamic-secrets/resolve.repository.ts -> auth/access-token.repository.ts",
-  "dynamic-secrets/resolve.repository.ts -> permissions/permission.repository.ts",
-  "dynamic-secrets/resolve.repository.ts -> projects/folder.repository.ts",
   "leases/container-deletion.ts -> projects/environment.repository.ts",
   "leases/container-deletion.ts -> projects/folder.repository.ts",
   "leases/container-deletion.ts -> projects/project.repository.ts",
@@ -39,6 +36,20 @@ const KNOWN_REPOSITORY_CROSSINGS = new Set<string>([
   "leases/lease.service.ts -> audit/audit.repository.ts",
   "leases/lease.service.ts -> dynamic-secrets/dynamic-secret.repository.ts",
   "leases/pending-deletion.repository.ts -> dynamic-secrets/dynamic-secret.repository.ts",
+]);
+
+/**
+ * The one named exception, kept apart from the list above: `dynamic-secrets/resolve.repository.ts` answers every
+ * dynamic-secret request's first question in ONE SQL statement (one round trip per request is a
+ * performance requirement, issue 9), composed from the SQL fragments their owners export — the
+ * access-token use (auth), the grants (permissions) and the folder walk (projects) — so each piece
+ * of SQL is still written once, by its owner. Listed here and in README's code map; the test fails
+ * if one of them goes away (then it leaves this list too) or another file joins them.
+ */
+const SINGLE_STATEMENT_FRAGMENT_IMPORTS = new Set<string>([
+  "dynamic-secrets/resolve.repository.ts -> auth/access-token.repository.ts",
+  "dynamic-secrets/resolve.repository.ts -> permissions/permission.repository.ts",
+  "dynamic-secrets/resolve.repository.ts -> projects/folder.repository.ts",
 ]);
 
 function filesUnder(dir: string): string[] {
@@ -104,8 +115,9 @@ describe("layering (README, Code map)", () => {
     const crossings = imports
       .filter(({ from, to }) => layerOf(from) === FEATURE_LAYER && area(from) !== area(to) && to.endsWith(".repository.ts"))
       .map(({ from, to }) => `${from} -> ${to}`);
-    expect(crossings.filter((c) => !KNOWN_REPOSITORY_CROSSINGS.has(c))).toEqual([]);
-    // An entry that was fixed leaves the list, so the list only shrinks.
-    expect([...KNOWN_REPOSITORY_CROSSINGS].filter((c) => !crossings.includes(c))).toEqual([]);
+    const allowed = (c: string) => KNOWN_REPOSITORY_CROSSINGS.has(c) || SINGLE_STATEMENT_FRAGMENT_IMPORTS.has(c);
+    expect(crossings.filter((c) => !allowed(c))).toEqual([]);
+    // An entry that was fixed leaves its list, so the lists only shrink.
+    expect([...KNOWN_REPOSITORY_CROSSINGS, ...SINGLE_STATEMENT_FRAGMENT_IMPORTS].filter((c) => !crossings.includes(c))).toEqual([]);
   });
 });
