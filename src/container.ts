@@ -73,7 +73,7 @@ export function createContainer({
     projects: projectService,
     permissions: permissionService,
     folders: folderService,
-    auditLogRetentionDays: config.auditLogRetentionDays,
+    auditWriter,
   });
   const auditLogService = createAuditLogService({ db, permissions: permissionService });
   const leaseDeps = { db, target: leaseTarget, queue: leaseQueue, staleCreatingMs: staleCreatingAfterMs(config.providerConnectionTimeoutMs) };
@@ -84,7 +84,7 @@ export function createContainer({
     permissions: permissionService,
     folders: folderService,
     maxLeaseLimit: config.maxLeaseLimit,
-    auditLogRetentionDays: config.auditLogRetentionDays,
+    auditWriter,
   });
   const leaseExpiryService = createLeaseExpiryService(leaseDeps);
   return {

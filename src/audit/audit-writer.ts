@@ -1,6 +1,6 @@
 import type { Executor } from "../db/database.js";
-import { insertAuditLog } from "./audit.repository.js";
-import type { AuditEntry } from "./audit.types.js";
+import { auditRowValues, insertAuditLog } from "./audit.repository.js";
+import type { AuditEntry, AuditRowValues } from "./audit.types.js";
 
 // How features write the audit log, built once in the container with the configured retention.
 // Every write takes the caller's executor: inside the caller's transaction for changes (no change
@@ -9,6 +9,9 @@ import type { AuditEntry } from "./audit.types.js";
 export function createAuditWriter(retentionDays: number) {
   return {
     record: (db: Executor, entry: AuditEntry): Promise<void> => insertAuditLog(db, entry, retentionDays),
+
+    /** The row's column values, for a statement that writes a change and its audit row together. */
+    rowValues: (entry: AuditEntry): AuditRowValues => auditRowValues(entry, retentionDays),
 
     /** For project-scoped services: the row names the project (from the caller's project permission). */
     forProject: (

@@ -1,14 +1,14 @@
 import { sql } from "kysely";
 import type { Executor } from "../db/database.js";
-import type { AuditEntry, AuditLog, AuditLogFilter } from "./audit.types.js";
+import type { AuditEntry, AuditLog, AuditLogFilter, AuditRowValues } from "./audit.types.js";
 
 const DAY_MS = 86_400_000;
 
 /** The column values of one audit row; `retentionDays` 0 means the row never expires. */
-export function auditRowValues(entry: AuditEntry, retentionDays: number) {
+export function auditRowValues(entry: AuditEntry, retentionDays: number): AuditRowValues {
   const { actor, ctx, event } = entry;
   return {
-    org_id: entry.orgId ?? actor.orgId,
+    org_id: actor.orgId,
     project_id: entry.project?.id ?? null,
     project_name: entry.project?.name ?? null,
     actor: actor.type,
@@ -21,8 +21,6 @@ export function auditRowValues(entry: AuditEntry, retentionDays: number) {
     expires_at: retentionDays > 0 ? new Date(Date.now() + retentionDays * DAY_MS) : null,
   };
 }
-
-export type AuditRowValues = ReturnType<typeof auditRowValues>;
 
 /**
  * Writes one audit row with the caller's executor: inside the caller's transaction for changes

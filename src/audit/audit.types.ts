@@ -94,14 +94,30 @@ export type ManagementAuditEvent =
     }
   | { type: typeof EventType.DeleteProjectRole; metadata: { roleId: string; slug: string; name: string } };
 
-/** Everything one audit row records. */
+/** Everything one audit row records. The row belongs to the actor's organization. */
 export type AuditEntry = {
   actor: Actor;
   ctx: RequestContext;
-  /** The organization the row belongs to; the actor's when absent. */
-  orgId?: string;
   project?: { id: string; name: string };
   event: AuditEvent;
+};
+
+/**
+ * The column values of one audit row, as the audit writer computes them (`rowValues`): for a
+ * feature whose single statement writes its change and its audit row together.
+ */
+export type AuditRowValues = {
+  org_id: string;
+  project_id: string | null;
+  project_name: string | null;
+  actor: string;
+  actor_metadata: string;
+  ip_address: string | null;
+  user_agent: string | null;
+  user_agent_type: string | null;
+  event_type: string;
+  event_metadata: string;
+  expires_at: Date | null;
 };
 
 export type AuditLog = {

@@ -3,8 +3,8 @@ import type { Executor, Trx } from "../db/database.js";
 import type { DynamicSecretsTable } from "../db/tables/dynamic-secret.table.js";
 import { isUniqueViolation } from "../db/pg-errors.js";
 import { BadRequestError } from "../lib/errors.js";
-import type { AuditRowValues } from "../audit/audit.repository.js";
-import type { DynamicSecret, DynamicSecretChanges } from "./dynamic-secret.types.js";
+import type { AuditRowValues } from "../audit/audit.types.js";
+import { STATUS_DELETING, type DynamicSecret, type DynamicSecretChanges } from "./dynamic-secret.types.js";
 import type { MetadataEntry } from "./patch.js";
 
 // Kysely only. Row types stay here; the service sees DynamicSecret.
@@ -212,11 +212,6 @@ export async function replaceMetadata(trx: Trx, dynamicSecretId: string, orgId: 
 export async function deleteDynamicSecret(trx: Trx, id: string): Promise<void> {
   await trx.deleteFrom("dynamic_secrets").where("id", "=", id).execute();
 }
-
-/** D7/D29: the secret waits for its leases to be revoked; PATCH, lease create and renew refuse it. */
-export const STATUS_DELETING = "Revocation in process";
-/** D29: a lease of a secret being deleted could not be revoked; a new DELETE starts again. */
-export const STATUS_DELETE_FAILED = "Failed to delete";
 
 /** Status changes of the deletion workflow; the version does not move (not an edit). */
 export async function setDynamicSecretStatus(trx: Trx, id: string, status: string | null, statusDetails: string | null): Promise<DynamicSecret> {

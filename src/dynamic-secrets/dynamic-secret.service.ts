@@ -1,19 +1,18 @@
-import type { Db, Trx } from "../db/database.js";
 import { isForeignKeyViolation } from "../db/pg-errors.js";
 import { folderNotFound } from "../lib/secret-path.js";
-import { insertAuditLog } from "../audit/audit.repository.js";
-import { EventType, type AuditEntry } from "../audit/audit.types.js";
+import { EventType } from "../audit/audit.types.js";
 import { assertDefaultWithinMax } from "../lib/ttl.js";
 import { subjectAt } from "../permissions/ability.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import * as repo from "./dynamic-secret.repository.js";
-import type {
-  CreateDynamicSecretInput,
-  DeleteDynamicSecretInput,
-  DynamicSecret,
-  GetDynamicSecretInput,
-  ListDynamicSecretsInput,
-  Locator,
+import {
+  STATUS_DELETING,
+  type CreateDynamicSecretInput,
+  type DeleteDynamicSecretInput,
+  type DynamicSecret,
+  type GetDynamicSecretInput,
+  type ListDynamicSecretsInput,
+  type Locator,
 } from "./dynamic-secret.types.js";
 import { createDynamicSecretResolver, getNotFound, secretNotFound } from "./resolve.js";
 import { assertNoGateways, type Inputs } from "./patch.js";
@@ -34,7 +33,7 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
   const { resolveProject, resolveDynamicSecret, assertNameFree } = createDynamicSecretResolver(deps);
   const { updateByName } = createUpdateService(deps);
 
-  const audit = (executor: Db | Trx, entry: AuditEntry) => insertAuditLog(executor, entry, deps.auditLogRetentionDays);
+  const audit = deps.auditWriter.record;
 
   async function create(input: CreateDynamicSecretInput) {
     const { actor, ctx } = input;
@@ -65,7 +64,6 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       await audit(trx, {
         actor,
         ctx,
-        orgId: actor.orgId,
         project,
         event: {
           type: EventType.CreateDynamicSecret,
@@ -102,7 +100,6 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     await audit(db, {
       actor,
       ctx,
-      orgId: actor.orgId,
       project,
       event: { type: EventType.GetDynamicSecret, metadata: secretAuditIds(secret, input, project.id) },
     });
@@ -119,7 +116,6 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
     await audit(db, {
       actor,
       ctx,
-      orgId: actor.orgId,
       project,
       event: { type: EventType.ListDynamicSecrets, metadata: { environment: input.environmentSlug, secretPath: input.path, projectId: project.id } },
     });
@@ -146,11 +142,10 @@ export function createDynamicSecretService(deps: DynamicSecretServiceDeps) {
       await audit(trx, {
         actor,
         ctx,
-        orgId: actor.orgId,
         project,
         event: { type: EventType.DeleteDynamicSecret, metadata: secretAuditIds(locked, input, project.id) },
       });
-      return deleteNow ? locked : repo.setDynamicSecretStatus(trx, locked.id, repo.STATUS_DELETING, null);
+      return deleteNow ? locked : repo.setDynamicSecretStatus(trx, locked.id, STATUS_DELETING, null);
     });
     return toView(deleted);
   }

@@ -3,6 +3,11 @@ import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 import type { Inputs, MetadataEntry } from "./patch.js";
 
+/** D7/D29: the secret waits for its leases to be revoked; PATCH, lease create and renew refuse it. */
+export const STATUS_DELETING = "Revocation in process";
+/** D29: a lease of a secret being deleted could not be revoked; a new DELETE starts again. */
+export const STATUS_DELETE_FAILED = "Failed to delete";
+
 /** A dynamic secret as the service sees it (inputs still encrypted). */
 export type DynamicSecret = {
   id: string;

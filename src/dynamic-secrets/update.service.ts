@@ -1,4 +1,4 @@
-import { auditRowValues } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
 import { BadRequestError, PreconditionFailedError } from "../lib/errors.js";
@@ -6,7 +6,7 @@ import { assertDefaultWithinMax } from "../lib/ttl.js";
 import { assertLeaseTargetUnchanged, leaseTargetMoves } from "../leases/drift.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import * as repo from "./dynamic-secret.repository.js";
-import type { DynamicSecret, UpdateDynamicSecretInput } from "./dynamic-secret.types.js";
+import { STATUS_DELETING, type DynamicSecret, type UpdateDynamicSecretInput } from "./dynamic-secret.types.js";
 import { createKeyedQueue } from "./keyed-queue.js";
 import { assertNoGateways, diffUpdatedFields, jsonEqual, planInputs, type Inputs, type InputsPlan } from "./patch.js";
 import type { ProviderContext, ProviderRegistry } from "./providers/index.js";
@@ -34,7 +34,7 @@ export type UpdateServiceDeps = ResolverDeps & {
   providers: ProviderRegistry;
   providerContext: ProviderContext;
   kms: { forProject(projectId: string): Promise<ProjectCipher> };
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
 };
 
 type Resolved = Awaited<ReturnType<ReturnType<typeof createDynamicSecretResolver>["resolveDynamicSecret"]>>;
@@ -73,7 +73,7 @@ export function createUpdateService(deps: UpdateServiceDeps) {
     if (ifMatch !== undefined && ifMatch !== "*" && !ifMatch.includes(row.version)) {
       throw new PreconditionFailedError(`The dynamic secret is at version ${row.version}; If-Match names another version`);
     }
-    if (row.status === repo.STATUS_DELETING) throw new BadRequestError("Dynamic secret is being deleted");
+    if (row.status === STATUS_DELETING) throw new BadRequestError("Dynamic secret is being deleted");
   }
 
   async function planTestWrite(update: Update, base: DynamicSecret): Promise<Written> {
@@ -143,27 +143,23 @@ export function createUpdateService(deps: UpdateServiceDeps) {
         encryptedInput: plan.inputs.changed ? cipher.encryptJson(plan.inputs.inputs) : undefined,
       },
       metadata: patch.metadata && { orgId: actor.orgId, entries: patch.metadata },
-      audit: auditRowValues(
-        {
-          actor,
-          ctx: input.ctx,
-          orgId: actor.orgId,
-          project,
-          event: {
-            type: EventType.UpdateDynamicSecret,
-            metadata: {
-              dynamicSecretName: newName ?? plan.base.name,
-              dynamicSecretType: plan.base.type,
-              dynamicSecretId: plan.base.id,
-              environment: input.environmentSlug,
-              secretPath: input.path,
-              projectId: project.id,
-              updatedFields: plan.updatedFields,
-            },
+      audit: deps.auditWriter.rowValues({
+        actor,
+        ctx: input.ctx,
+        project,
+        event: {
+          type: EventType.UpdateDynamicSecret,
+          metadata: {
+            dynamicSecretName: newName ?? plan.base.name,
+            dynamicSecretType: plan.base.type,
+            dynamicSecretId: plan.base.id,
+            environment: input.environmentSlug,
+            secretPath: input.path,
+            projectId: project.id,
+            updatedFields: plan.updatedFields,
           },
         },
-        deps.auditLogRetentionDays,
-      ),
+      }),
     };
   }
 

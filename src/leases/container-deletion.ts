@@ -1,7 +1,5 @@
 import type { Db, Trx } from "../db/database.js";
-import * as environments from "../projects/environment.repository.js";
-import * as folders from "../projects/folder.repository.js";
-import * as projects from "../projects/project.repository.js";
+import { deleteContainer } from "../projects/containers.js";
 import { lockSecretsWithLeases, type LeaseScope } from "./lease.repository.js";
 import * as pending from "./pending-deletion.repository.js";
 
@@ -27,12 +25,6 @@ export async function deleteNowOrDefer(trx: Trx, scope: LeaseScope): Promise<Con
   await pending.markSecretsDeleting(trx, leased, true);
   await pending.recordPendingDeletion(trx, scope);
   return "pending";
-}
-
-async function deleteContainer(trx: Trx, scope: LeaseScope): Promise<void> {
-  if ("projectId" in scope) await projects.deleteProject(trx, scope.projectId);
-  else if ("environmentId" in scope) await environments.deleteEnvironment(trx, scope.environmentId);
-  else await folders.deleteFolder(trx, scope.folderId);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Db, Executor, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
-import type { DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
+import { STATUS_DELETE_FAILED, STATUS_DELETING, type DynamicSecret } from "../dynamic-secrets/dynamic-secret.types.js";
 import * as repo from "./lease.repository.js";
 import { afterFailedRevocation, failureDetails } from "./lease.state.js";
 import type { LeaseQueue } from "./lease.service.js";
@@ -75,7 +75,7 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
   async function pruneSecret(dynamicSecretId: string): Promise<void> {
     for (const lease of await repo.listLeases(db, dynamicSecretId)) {
       const parent = await parentOf(db, dynamicSecretId);
-      if (!parent || parent.secret.status !== secrets.STATUS_DELETING) return;
+      if (!parent || parent.secret.status !== STATUS_DELETING) return;
       const claimed = await repo.claimForRevocation(db, lease.id, "visible", deps.staleCreatingMs);
       if (!claimed) return; // another replica or request has it: the next pass sees it
       const result = await target.revoke(parent.secret, parent.inputs, claimed);
@@ -85,13 +85,13 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
       }
       await db.transaction().execute(async (trx) => {
         await repo.markRevocationFailed(trx, claimed.id, afterFailedRevocation(claimed.revokeAttempts, result.message));
-        await secrets.setDynamicSecretStatus(trx, dynamicSecretId, secrets.STATUS_DELETE_FAILED, failureDetails(result.message));
+        await secrets.setDynamicSecretStatus(trx, dynamicSecretId, STATUS_DELETE_FAILED, failureDetails(result.message));
       });
       return;
     }
     await db.transaction().execute(async (trx) => {
       const locked = await secrets.lockDynamicSecret(trx, dynamicSecretId);
-      if (!locked || locked.status !== secrets.STATUS_DELETING) return;
+      if (!locked || locked.status !== STATUS_DELETING) return;
       if ((await repo.countLeases(trx, dynamicSecretId)) > 0) return; // a `creating` row finishes first
       await secrets.deleteDynamicSecret(trx, dynamicSecretId);
     });
@@ -109,7 +109,7 @@ export function createLeaseExpiryService(deps: LeaseExpiryDeps) {
       if (outcome === "revoked") result.revoked += 1;
       if (outcome === "failed") result.failed += 1;
     });
-    for (const id of await repo.findSecretIdsWithStatus(db, secrets.STATUS_DELETING, 50)) await pruneSecret(id);
+    for (const id of await repo.findSecretIdsWithStatus(db, STATUS_DELETING, 50)) await pruneSecret(id);
     await finishPendingDeletions(db);
     return result;
   }

@@ -1,11 +1,11 @@
-import { insertAuditLog } from "../audit/audit.repository.js";
+import type { AuditWriter } from "../audit/audit-writer.js";
 import { EventType, type AuditEvent } from "../audit/audit.types.js";
 import type { Actor } from "../lib/actor.js";
 import type { RequestContext } from "../http/request-context.js";
 import type { Db, Trx } from "../db/database.js";
 import * as secrets from "../dynamic-secrets/dynamic-secret.repository.js";
 import { secretAuditIds } from "../dynamic-secrets/dynamic-secret.service.js";
-import type { DynamicSecret, Locator } from "../dynamic-secrets/dynamic-secret.types.js";
+import { STATUS_DELETING, type DynamicSecret, type Locator } from "../dynamic-secrets/dynamic-secret.types.js";
 import { randomString } from "../lib/random.js";
 import { createDynamicSecretResolver, type ResolverDeps } from "../dynamic-secrets/resolve.js";
 import { BadRequestError, NotFoundError } from "../lib/errors.js";
@@ -33,7 +33,7 @@ export type LeaseServiceDeps = ResolverDeps & {
   target: TargetClient;
   queue: LeaseQueue;
   maxLeaseLimit: number;
-  auditLogRetentionDays: number;
+  auditWriter: AuditWriter;
   /** D25: a claim or `creating` row older than this belongs to a dead process (lease.state.ts). */
   staleCreatingMs: number;
 };
@@ -84,7 +84,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
 
   /** One audit row for the caller's request, with the caller's executor (D34: inside its transaction). */
   const audit = (executor: Db | Trx, caller: { actor: Actor; ctx: RequestContext }, project: { id: string; name: string }, event: AuditEvent) =>
-    insertAuditLog(executor, { actor: caller.actor, ctx: caller.ctx, orgId: caller.actor.orgId, project, event }, deps.auditLogRetentionDays);
+    deps.auditWriter.record(executor, { actor: caller.actor, ctx: caller.ctx, project, event });
 
   const ids = (secret: DynamicSecret, locator: Locator, projectId: string, lease: Lease) => ({
     ...secretAuditIds(secret, locator, projectId),
@@ -93,7 +93,7 @@ export function createLeaseService(deps: LeaseServiceDeps) {
   });
 
   function assertNotDeleting(secret: DynamicSecret): void {
-    if (secret.status === secrets.STATUS_DELETING) throw new BadRequestError(BEING_DELETED);
+    if (secret.status === STATUS_DELETING) throw new BadRequestError(BEING_DELETED);
   }
 
   /** `ttl` or the secret's default, in ms (the schema already refused unparsable values, D31). */

@@ -1,7 +1,7 @@
 import type { Selectable } from "kysely";
 import type { Executor, Trx } from "../db/database.js";
 import type { PendingDeletionsTable } from "../db/tables/lease.table.js";
-import { STATUS_DELETE_FAILED, STATUS_DELETING } from "../dynamic-secrets/dynamic-secret.repository.js";
+import { STATUS_DELETE_FAILED, STATUS_DELETING } from "../dynamic-secrets/dynamic-secret.types.js";
 import type { LeaseScope } from "./lease.repository.js";
 
 // Kysely only: the `pending_deletions` rows of D29 for projects, environments and folders.
