@@ -1,10 +1,9 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { BrowserContext } from "playwright-core";
-import { buildTestApp, type TestApp } from "../support/app.js";
+import { buildTestApp, listenOnLoopback, type TestApp } from "../support/app.js";
 import { bootstrapInstance, createProject } from "../support/factories.js";
 
 // Swagger UI as a user drives it, in Debian's headless Chromium: Authorize with a real token, then
@@ -46,8 +45,7 @@ describe.skipIf(!HAS_CHROMIUM)(`Swagger UI in headless Chromium${HAS_CHROMIUM ? 
       },
     });
     expect(created.statusCode).toBe(200);
-    await t.app.listen({ port: 0, host: "127.0.0.1" });
-    baseUrl = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
+    baseUrl = await listenOnLoopback(t.app);
 
     const { chromium } = await import("playwright-core");
     profileDir = mkdtempSync(path.join(tmpdir(), "swagger-ui-chromium-"));

@@ -1,36 +1,19 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildApp, LOG_REDACT_PATHS } from "../../src/app.js";
-import { buildTestApp, type TestApp } from "../support/app.js";
+import { buildTestApp, listenOnLoopback, type TestApp } from "../support/app.js";
 
 // A real server on an ephemeral port, driven with fetch the way a client would:
 // bootstrap → identity → Universal Auth → client secret → login → authenticated call.
 // Every log line of the run is captured and must not contain a secret.
 
 let t: TestApp;
-let app: Awaited<ReturnType<typeof buildApp>>;
 let base: string;
 const logLines: string[] = [];
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      logLines.push(String(chunk));
-      done();
-    },
-  });
-  app = await buildApp({
-    container: t.container,
-    logger: { level: "trace", redact: { paths: LOG_REDACT_PATHS, censor: "[REDACTED]" }, stream },
-  });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+  t = await buildTestApp({ captureLogs: (line) => logLines.push(line) });
+  base = await listenOnLoopback(t.app);
 });
-afterAll(async () => {
-  await app.close();
-  await t.close();
-});
+afterAll(async () => t.close());
 
 async function call(method: string, path: string, body?: unknown, token?: string) {
   const response = await fetch(`${base}${path}`, {

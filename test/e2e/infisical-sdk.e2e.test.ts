@@ -1,6 +1,6 @@
 import { DynamicSecretProviders, InfisicalSDK } from "@infisical/sdk";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildTestApp, type TestApp } from "../support/app.js";
+import { buildTestApp, listenOnLoopback, type TestApp } from "../support/app.js";
 
 // The official Infisical Node SDK, unchanged, pointed at this server over real HTTP.
 let t: TestApp;
@@ -8,8 +8,7 @@ let siteUrl: string;
 
 beforeAll(async () => {
   t = await buildTestApp();
-  await t.app.listen({ host: "127.0.0.1", port: 0 });
-  siteUrl = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  siteUrl = await listenOnLoopback(t.app);
 });
 afterAll(async () => t.close());
 

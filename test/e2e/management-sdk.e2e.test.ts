@@ -1,6 +1,6 @@
 import { InfisicalSDK } from "@infisical/sdk";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildTestApp, type TestApp } from "../support/app.js";
+import { buildTestApp, listenOnLoopback, type TestApp } from "../support/app.js";
 
 // The official @infisical/sdk 5.0.2, unchanged, over real HTTP, around the management routes: what
 // the SDK creates and lists, plain HTTP reads back, renames and deletes (the SDK has no such calls).
@@ -9,8 +9,7 @@ let siteUrl: string;
 
 beforeAll(async () => {
   t = await buildTestApp();
-  await t.app.listen({ host: "127.0.0.1", port: 0 });
-  siteUrl = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  siteUrl = await listenOnLoopback(t.app);
 });
 afterAll(async () => t.close());
 

@@ -1,10 +1,12 @@
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import type { FastifyInstance } from "fastify";
 import { buildApp, LOG_REDACT_PATHS } from "../../src/app.js";
-import type { ProviderRegistry } from "../../src/dynamic-secrets/providers/index.js";
+import { builtinProviders, createProviderRegistry, type ProviderRegistry } from "../../src/dynamic-secrets/providers/index.js";
 import { loadConfig, type Config } from "../../src/config.js";
 import { createContainer, type Container } from "../../src/container.js";
 import { createTestDb, type TestDb } from "./db.js";
+import { createFakeKvProvider, createFakeSqlProvider, type ConnectionCall } from "./fake-providers.js";
 
 export const TEST_ROOT_KEY = Buffer.alloc(32, 7).toString("base64");
 export const TEST_AUTH_SECRET = "test-auth-secret-that-is-long-enough-0123456789";
@@ -70,4 +72,31 @@ export async function buildTestApp(options: TestAppOptions = {}): Promise<TestAp
       if (!testDb) await db.destroy();
     },
   };
+}
+
+/** Listens on 127.0.0.1, port 0 → the server's base URL, `http://127.0.0.1:<port>`. */
+export async function listenOnLoopback(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  return `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+}
+
+export type DsTestApp = TestApp & {
+  connectionCalls: ConnectionCall[];
+  /** Canonical JSON of every inputs object the fake-kv provider tested. */
+  testedKv: string[];
+};
+
+export type DsTestAppOptions = Pick<TestAppOptions, "env" | "captureLogs"> & {
+  /** A second app (another "process") on the database of the first, sharing its fakes' records. */
+  shared?: DsTestApp;
+};
+
+/** buildTestApp with the built-in providers plus the fakes "fake-sql" and "fake-kv" (fake-providers.ts). */
+export async function buildDsTestApp(options: DsTestAppOptions = {}): Promise<DsTestApp> {
+  const { env, shared, captureLogs } = options;
+  const connectionCalls: ConnectionCall[] = shared?.connectionCalls ?? [];
+  const testedKv: string[] = shared?.testedKv ?? [];
+  const providers = createProviderRegistry([...builtinProviders, createFakeSqlProvider(connectionCalls), createFakeKvProvider(testedKv)]);
+  const built = await buildTestApp({ env, testDb: shared?.testDb, providers, captureLogs });
+  return { ...built, connectionCalls, testedKv };
 }

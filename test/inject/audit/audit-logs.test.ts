@@ -1,15 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  auth,
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  createMember,
-  patchBody,
-  type DsTestApp,
-  type Fixture,
-  type TestIdentity,
-} from "../dynamic-secrets/fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, createMember, type Fixture, patchBody, type TestIdentity } from "../../support/factories.js";
 import { envelope } from "../dynamic-secrets/patch-support.js";
 
 // GET /api/v1/organization/audit-logs (auth-and-permissions.md §D.3, §F.9).
@@ -23,7 +14,7 @@ const listLogs = (query: string, as: TestIdentity = f.admin) =>
   t.app.inject({ method: "GET", url: `/api/v1/organization/audit-logs?${query}`, headers: auth(as) });
 
 beforeAll(async () => {
-  t = await buildDsTestApp({ AUDIT_LOG_RETENTION_DAYS: "30" });
+  t = await buildDsTestApp({ env: { AUDIT_LOG_RETENTION_DAYS: "30" } });
   f = await createFixture(t, "audit");
   member = await createMember(t, f, "member", { builtIn: ["member"] });
   viewer = await createMember(t, f, "viewer", { builtIn: ["viewer"] });

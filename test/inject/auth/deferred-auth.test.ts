@@ -1,8 +1,8 @@
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createFolder, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createFolder, createIdentityWithToken } from "../../support/factories.js";
 
 // PATCH /api/v1/dynamic-secrets/{name} authenticates "deferred" (auth.plugin): the token's row is
 // read in the request's one resolving statement instead of a statement of its own. The contract
@@ -17,9 +17,7 @@ const SLUG = "deferred-proj";
 let version = 0;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: SLUG })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject(SLUG));
   await createFolder(t.app, admin.token, { projectId, environment: "dev", path: "/", name: "app" });
   const created = await t.app.inject({
     method: "POST",

@@ -5,15 +5,8 @@ import * as tokens from "../../../src/auth/access-token.repository.js";
 import * as identities from "../../../src/identities/identity.repository.js";
 import { signAccessToken } from "../../../src/auth/token.js";
 import { ProjectPermissionDynamicSecretActions as DS, ProjectPermissionSub } from "../../../src/permissions/actions.js";
-import { buildTestApp, TEST_AUTH_SECRET, type TestApp } from "../../support/app.js";
-import {
-  bootstrapInstance,
-  createCustomRole,
-  createIdentityWithToken,
-  createProject,
-  type BootstrappedInstance,
-  type MembershipRole,
-} from "../../support/factories.js";
+import { TEST_AUTH_SECRET, type TestApp } from "../../support/app.js";
+import { type BootstrappedInstance, buildAppWithProject, createCustomRole, createIdentityWithToken, type MembershipRole } from "../../support/factories.js";
 
 // §F.3–F.8 through the permission service, on real memberships and roles: the checks the
 // dynamic-secret routes make, with the subjects of the §F.0 fixture.
@@ -40,9 +33,7 @@ let projectId: string;
 let roleCount = 0;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "ds-proj" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("ds-proj"));
 });
 afterAll(async () => t.close());
 

@@ -1,7 +1,7 @@
 import { createRequire, syncBuiltinESMExports } from "node:module";
 import { afterAll, afterEach, beforeAll, expect, test, vi } from "vitest";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bootstrapInstance, createIdentityWithToken, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { type BootstrappedInstance, buildBootstrappedApp, createIdentityWithToken } from "../../support/factories.js";
 
 // The public routes answer a request that cannot succeed without running the slow hash (scrypt is
 // node's, observed here through a spy on node:crypto, not on our code).
@@ -11,8 +11,7 @@ let t: TestApp;
 let admin: BootstrappedInstance;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
+  ({ t, admin } = await buildBootstrappedApp());
 });
 afterAll(async () => t?.close());
 afterEach(() => {

@@ -3,7 +3,7 @@ import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
 import { buildTestApp, TEST_AUTH_SECRET, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import { bearer, bootstrapInstance, type BootstrappedInstance, buildAppWithProject, createIdentityWithToken } from "../../support/factories.js";
 
 // Bearer verification and its error catalogue (auth-and-permissions.md §A.3, §A.4.3, §F.1),
 // through a protected set-up route (POST /api/v1/folders).
@@ -14,9 +14,7 @@ let projectId: string;
 let folderCount = 0;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "ds-proj" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("ds-proj"));
 });
 afterAll(async () => t.close());
 

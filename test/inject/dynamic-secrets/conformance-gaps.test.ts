@@ -4,19 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { userAgentTypeOf } from "../../../src/http/request-context.js";
 import * as memberships from "../../../src/projects/membership.repository.js";
 import type { NewMembershipRole } from "../../../src/projects/membership.repository.js";
-import {
-  auth,
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  createIdentity,
-  createMember,
-  SQL_INPUTS,
-  type DsTestApp,
-  type Fixture,
-  type TestIdentity,
-} from "./fixtures.js";
-import { createFolder } from "../../support/factories.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, createIdentity, createMember, type Fixture, SQL_INPUTS, type TestIdentity } from "../../support/factories.js";
 import { envelope, patchDs, rawPatch } from "./patch-support.js";
 
 // Conformance audit: the cases of patch-endpoint.md §7 and auth-and-permissions.md §F that no
@@ -45,12 +34,7 @@ type SecretName = keyof typeof SECRETS;
 
 beforeAll(async () => {
   t = await buildDsTestApp();
-  f = await createFixture(t, "ds-proj");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/app", name: "db" });
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "other" });
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "staging", path: "/", name: "app" });
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "prod", path: "/", name: "app" });
+  f = await createFixture(t, "ds-proj", { folders: ["dev:/app", "dev:/app/db", "dev:/other", "staging:/app", "prod:/app"] });
   for (const [name, s] of Object.entries(SECRETS)) {
     await createDynamicSecret(t, f, name, { environmentSlug: s.env, path: s.path, metadata: [...s.metadata], maxTTL: null });
   }
@@ -513,7 +497,7 @@ test("§4.2/D15: 200s and envelopes are application/json; charset=utf-8, and x-r
 });
 
 test("§7 81 (D16): the 201st PATCH within a minute from one client → 429, with the default limits (validation failures count)", async () => {
-  const limited = await buildDsTestApp({ RATE_LIMIT_ENABLED: "true" }, t);
+  const limited = await buildDsTestApp({ env: { RATE_LIMIT_ENABLED: "true" }, shared: t });
   try {
     const send = () =>
       limited.app.inject({
@@ -603,7 +587,7 @@ test("§D.3: environment/secretPath narrow only with a projectId and an event fi
 });
 
 test("Appendix C 2: rate limiting runs after authentication and body parsing, before validation", async () => {
-  const limited = await buildDsTestApp({ RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "2" }, t);
+  const limited = await buildDsTestApp({ env: { RATE_LIMIT_ENABLED: "true", RATE_LIMIT_WRITE_PER_MINUTE: "2" }, shared: t });
   try {
     const send = (headers: Record<string, string>, payload: string) =>
       limited.app.inject({

@@ -1,18 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  auth,
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  createIdentity,
-  createMember,
-  SQL_INPUTS,
-  TOTP_INPUTS,
-  type DsTestApp,
-  type Fixture,
-  type TestIdentity,
-} from "./fixtures.js";
-import { createFolder } from "../../support/factories.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, createIdentity, createMember, type Fixture, SQL_INPUTS, type TestIdentity, TOTP_INPUTS } from "../../support/factories.js";
 import { envelope } from "./patch-support.js";
 
 // Create, get, list and delete (auth-and-permissions.md §C.9, order of checks §B.5).
@@ -28,9 +16,7 @@ const MD_TEAM_A = { metadata: { $elemMatch: { key: { $eq: "team" }, value: { $eq
 
 beforeAll(async () => {
   t = await buildDsTestApp();
-  f = await createFixture(t, "crud");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "lst" });
+  f = await createFixture(t, "crud", { folders: ["dev:/app", "dev:/lst"] });
   viewer = await createMember(t, f, "viewer", { builtIn: ["viewer"] });
   editOnly = await createMember(t, f, "editonly", { custom: [[{ subject: DS, action: ["edit-root-credential"] }]] });
   teamA = await createMember(t, f, "team-a", {

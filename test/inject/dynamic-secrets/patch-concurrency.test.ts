@@ -1,15 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { assertMatchesContract } from "../openapi/contract.js";
-import {
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  patchBody,
-  SQL_INPUTS,
-  type DsTestApp,
-  type Fixture,
-} from "./fixtures.js";
+import { buildDsTestApp, listenOnLoopback, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture, patchBody, SQL_INPUTS } from "../../support/factories.js";
 import { envelope } from "./patch-support.js";
 
 // Real concurrency over HTTP (listen on port 0 + fetch) on the real database (D2, D4, D5). On
@@ -22,8 +15,7 @@ let base: string;
 beforeAll(async () => {
   t = await buildDsTestApp();
   f = await createFixture(t, "conc");
-  await t.app.listen({ port: 0, host: "127.0.0.1" });
-  base = `http://127.0.0.1:${(t.app.server.address() as { port: number }).port}`;
+  base = await listenOnLoopback(t.app);
 });
 afterAll(async () => t?.close());
 
@@ -93,9 +85,8 @@ describe("D2: no lost updates", () => {
   });
 
   test("two server processes on one database: the merge is recomputed under the lock and re-tested when it moved", async () => {
-    const other = await buildDsTestApp({}, t);
-    await other.app.listen({ port: 0, host: "127.0.0.1" });
-    const otherBase = `http://127.0.0.1:${(other.app.server.address() as { port: number }).port}`;
+    const other = await buildDsTestApp({ shared: t });
+    const otherBase = await listenOnLoopback(other.app);
     try {
       await createDynamicSecret(t, f, "kv-two", { provider: { type: "fake-kv", inputs: { base: "x" } } });
       const results = await Promise.all(

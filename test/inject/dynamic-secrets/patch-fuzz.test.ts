@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { prng, randomValue } from "../../support/fuzz.js";
 import { assertMatchesContract } from "../openapi/contract.js";
-import { auth, buildDsTestApp, createDynamicSecret, createFixture, SQL_INPUTS, type DsTestApp, type Fixture } from "./fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, type Fixture, SQL_INPUTS } from "../../support/factories.js";
 
 // Seeded fuzzing of the PATCH body: hundreds of malformed and hostile bodies (wrong types, huge and
 // odd strings, deep nesting, prototype keys, near-valid values), each answered with a contract

@@ -1,19 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { decrypt } from "../../../src/kms/cipher.js";
-import {
-  auth,
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  createMember,
-  patchBody,
-  SQL_INPUTS,
-  type DsTestApp,
-  type Fixture,
-  type TestIdentity,
-} from "./fixtures.js";
-import { createFolder } from "../../support/factories.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, createMember, type Fixture, patchBody, SQL_INPUTS, type TestIdentity } from "../../support/factories.js";
 import { envelope, patchDs, rawPatch } from "./patch-support.js";
 
 // PATCH: provider inputs, persistence, audit and the decisions that change Infisical's behaviour
@@ -53,8 +42,7 @@ async function auditRows(name?: string) {
 
 beforeAll(async () => {
   t = await buildDsTestApp();
-  f = await createFixture(t, "persist");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
+  f = await createFixture(t, "persist", { folders: ["dev:/app"] });
   editOnly = await createMember(t, f, "editonly", { custom: [[{ subject: "dynamic-secrets", action: ["edit-root-credential"] }]] });
 });
 afterAll(async () => t?.close());

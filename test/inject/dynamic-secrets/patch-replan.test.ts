@@ -4,10 +4,10 @@ import { z } from "zod";
 import { canonicalJson } from "../../../src/dynamic-secrets/patch.js";
 import { defineProvider } from "../../../src/dynamic-secrets/providers/provider.js";
 import { builtinProviders, createProviderRegistry } from "../../../src/dynamic-secrets/providers/index.js";
-import { buildTestApp } from "../../support/app.js";
+import { buildTestApp, type TestApp } from "../../support/app.js";
 import { createTestDb, type TestDb } from "../../support/db.js";
 import { assertMatchesContract } from "../openapi/contract.js";
-import { createDynamicSecret, createFixture, patchBody, type DsTestApp, type Fixture } from "./fixtures.js";
+import { createDynamicSecret, createFixture, type Fixture, patchBody } from "../../support/factories.js";
 
 // The update pipeline when another process writes the row while this PATCH tests its inputs
 // (D2, D5, D7, D17): the write applies nothing, the PATCH plans again from the row as it now is,
@@ -45,14 +45,14 @@ class Gate {
 let testDb: TestDb;
 let gate: Gate;
 const tested: string[] = [];
-let first: DsTestApp; // this process
-let other: DsTestApp; // another process on the same database
+let first: TestApp; // this process
+let other: TestApp; // another process on the same database
 let f: Fixture;
 
-async function buildApp(): Promise<DsTestApp> {
+/** An app on the file's database (closing it leaves the database open). */
+function buildApp(): Promise<TestApp> {
   const providers = createProviderRegistry([...builtinProviders, createHeldKvProvider(tested, { wait: () => gate.wait() } as Gate)]);
-  const built = await buildTestApp({ testDb, providers });
-  return { ...built, connectionCalls: [], testedKv: tested, close: () => built.app.close() };
+  return buildTestApp({ testDb, providers });
 }
 
 beforeAll(async () => {
@@ -67,7 +67,7 @@ afterAll(async () => {
   await testDb?.destroy();
 });
 
-async function patch(t: DsTestApp, name: string, data: unknown, headers: Record<string, string> = {}) {
+async function patch(t: TestApp, name: string, data: unknown, headers: Record<string, string> = {}) {
   const res = await t.app.inject({
     method: "PATCH",
     url: `/api/v1/dynamic-secrets/${name}`,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { closedPort } from "../../support/fake-http.js";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "./fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
 import { envelope, patchDs } from "./patch-support.js";
 
 // PATCH with the real sql-database provider against this machine's MariaDB (127.0.0.1:3306, root,

@@ -1,6 +1,7 @@
 import { expect } from "vitest";
 import { assertMatchesContract } from "../openapi/contract.js";
-import { auth, patchBody, type DsTestApp, type Fixture, type PatchOptions } from "./fixtures.js";
+import type { DsTestApp } from "../../support/app.js";
+import { auth, type Fixture, patchBody, type PatchOptions } from "../../support/factories.js";
 
 /**
  * PATCH through app.inject. Every response is checked against the seed contract's schema for its

@@ -1,18 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import {
-  auth,
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  createIdentity,
-  createMember,
-  patchBody,
-  SQL_INPUTS,
-  type DsTestApp,
-  type Fixture,
-  type TestIdentity,
-} from "./fixtures.js";
-import { createFolder } from "../../support/factories.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, createIdentity, createMember, type Fixture, patchBody, SQL_INPUTS, type TestIdentity } from "../../support/factories.js";
 import { envelope, patchDs, rawPatch } from "./patch-support.js";
 
 // PATCH /api/v1/dynamic-secrets/{name}: transport, validation, lookup order, permissions and
@@ -43,8 +31,7 @@ async function freshSecret(options: { path?: string; metadata?: { key: string; v
 
 beforeAll(async () => {
   t = await buildDsTestApp();
-  f = await createFixture(t, "proj");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
+  f = await createFixture(t, "proj", { folders: ["dev:/app"] });
   view = await createMember(t, f, "view", { custom: [[{ subject: DS, action: ["read-root-credential"] }]] });
   out = await createIdentity(t, f.orgId, "outsider");
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, createMember, patchBody, type DsTestApp, type Fixture, type TestIdentity } from "./fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, createMember, type Fixture, patchBody, type TestIdentity } from "../../support/factories.js";
 import { envelope } from "./patch-support.js";
 
 // D36: two app instances ("replicas") on one database. A change made through one — a revoked
@@ -12,7 +13,7 @@ let f: Fixture;
 
 beforeAll(async () => {
   a = await buildDsTestApp();
-  b = await buildDsTestApp({}, a);
+  b = await buildDsTestApp({ shared: a });
   f = await createFixture(a, "replicas");
   await createDynamicSecret(a, f, "shared");
 });

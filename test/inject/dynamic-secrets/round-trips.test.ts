@@ -1,6 +1,7 @@
 import type { KyselyPlugin } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, patchBody, type DsTestApp, type Fixture } from "./fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture, patchBody } from "../../support/factories.js";
 
 // The PATCH's statement budget in the steady state (issue 9), counted at the query builder of the
 // app that serves the requests: the token row with project/permission/folder/secret (1: PATCH
@@ -22,7 +23,7 @@ beforeAll(async () => {
   };
   // The second app ("process") runs every statement through this executor.
   const db = base.testDb.db.withPlugin(counter);
-  counted = await buildDsTestApp({}, { ...base, testDb: { ...base.testDb, db } });
+  counted = await buildDsTestApp({ shared: { ...base, testDb: { ...base.testDb, db } } });
   f = await createFixture(base, "trips");
 });
 afterAll(async () => {

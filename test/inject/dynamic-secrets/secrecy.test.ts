@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { auth, buildDsTestApp, createFixture, patchBody, SQL_INPUTS, type DsTestApp, type Fixture } from "./fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createFixture, type Fixture, patchBody, SQL_INPUTS } from "../../support/factories.js";
 
 // Provider secrets never reach a log line, an error message, an audit row or a database column in
 // clear — through successful writes, validation failures, connection failures and a 500.
@@ -11,7 +12,7 @@ let f: Fixture;
 let logs = "";
 
 beforeAll(async () => {
-  t = await buildDsTestApp({}, undefined, (line) => (logs += line));
+  t = await buildDsTestApp({ captureLogs: (line) => (logs += line) });
   f = await createFixture(t, "secrecy");
 });
 afterAll(async () => t?.close());

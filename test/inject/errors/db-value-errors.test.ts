@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { NUL_CHARACTER_MESSAGE, VALUE_TOO_LONG_MESSAGE } from "../../../src/http/error-handler.js";
 import { buildTestApp, type TestApp } from "../../support/app.js";
 import { createTestDb } from "../../support/db.js";
-import { bearer, bootstrapInstance, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import { bearer, bootstrapInstance, type BootstrappedInstance, buildAppWithProject } from "../../support/factories.js";
 
 // Values no column can hold (longer than a varchar(n), or carrying NUL) on every create route:
 // a 422 envelope, never a 500, and the whole write rolled back.
@@ -14,9 +14,7 @@ let project: { id: string; slug: string };
 let identityId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  project = await createProject(t.app, admin.token, { slug: "long-proj" });
+  ({ t, admin, project } = await buildAppWithProject("long-proj"));
   const identity = await t.app.inject({
     method: "POST",
     url: "/api/v1/identities",

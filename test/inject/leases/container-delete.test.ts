@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { auth, buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../dynamic-secrets/fixtures.js";
-import { createFolder } from "../../support/factories.js";
-import { auditEvents, createLease, leaseRow } from "./lease-support.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
+import { auditEvents, createLease, leaseRow } from "../../support/leases.js";
 
 // D29 for containers: a project, environment or folder delete with leases below answers 200; the
 // secrets holding leases become `Revocation in process` (no new lease, no renew), and the worker
@@ -41,9 +41,7 @@ async function leased(f: Fixture, name: string, path: string) {
 }
 
 test("folder: 200 at once, secrets below wait as `Revocation in process`, the worker revokes and then deletes the folder", async () => {
-  const f = await createFixture(t, "cdel-folder");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/app", name: "inner" });
+  const f = await createFixture(t, "cdel-folder", { folders: ["dev:/app", "dev:/app/inner"] });
   const leaseId = await leased(f, "deep-totp", "/app/inner");
   await createDynamicSecret(t, f, "idle-totp", { path: "/app" });
   const app = await folderId(f, "app");
@@ -104,8 +102,7 @@ test("environment: the same, and a secret leased after the DELETE is taken into 
 });
 
 test("project: readable until its last lease is revoked, then gone with everything in it", async () => {
-  const f = await createFixture(t, "cdel-proj");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "prod", path: "/", name: "svc" });
+  const f = await createFixture(t, "cdel-proj", { folders: ["prod:/svc"] });
   const a = await leased(f, "proj-totp", "/");
   await createDynamicSecret(t, f, "prod-totp", { environmentSlug: "prod", path: "/svc" });
   const b = (await createLease(t, f, "prod-totp", { environmentSlug: "prod", path: "/svc" })).body.lease.id;

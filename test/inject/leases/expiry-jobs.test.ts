@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { startLeaseJobs, type LeaseJobs } from "../../../src/jobs/lease-jobs.js";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../dynamic-secrets/fixtures.js";
-import { createLease, expireNow, leaseRow } from "./lease-support.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
+import { createLease, expireNow, leaseRow } from "../../support/leases.js";
 
 // The jobs room (D26) on this file's database — pg-boss on PostgreSQL, or through the PGlite
 // adapter on the embedded database: a job at a lease's expiry revokes it, and the sweep at start

@@ -1,18 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { totpAt } from "../../../src/dynamic-secrets/providers/totp.js";
-import {
-  buildDsTestApp,
-  createDynamicSecret,
-  createFixture,
-  createIdentity,
-  createMember,
-  type DsTestApp,
-  type Fixture,
-  type TestIdentity,
-} from "../dynamic-secrets/fixtures.js";
-import { createFolder } from "../../support/factories.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, createIdentity, createMember, type Fixture, type TestIdentity } from "../../support/factories.js";
 import { envelope } from "../../support/envelope.js";
-import { auditEvents, base, call, createLease, expireNow, getLease, leaseRow, listLeases, renewLease, revokeLease } from "./lease-support.js";
+import { auditEvents, base, call, createLease, expireNow, getLease, leaseRow, listLeases, renewLease, revokeLease } from "../../support/leases.js";
 
 // leases.md §8 on the TOTP provider (no target I/O) as changed by D25–D35: routes, bodies, check
 // order, messages, audit rows.
@@ -23,9 +14,8 @@ let viewer: TestIdentity;
 let outsider: TestIdentity;
 
 beforeAll(async () => {
-  t = await buildDsTestApp({ MAX_LEASE_LIMIT: "3" });
-  f = await createFixture(t, "ds-proj");
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "app" });
+  t = await buildDsTestApp({ env: { MAX_LEASE_LIMIT: "3" } });
+  f = await createFixture(t, "ds-proj", { folders: ["dev:/app"] });
   viewer = await createMember(t, f, "viewer", { builtIn: ["viewer"] });
   outsider = await createIdentity(t, f.orgId, "out", "member");
   await createDynamicSecret(t, f, "totp-ds", { defaultTTL: "1m", maxTTL: "1h" });

@@ -1,8 +1,8 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createCustomRole, createFolder, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createCustomRole, createFolder, createIdentityWithToken } from "../../support/factories.js";
 
 // A row deleted between a request's lookup and its insert: the foreign key fails, and the answer is
 // the 4xx a later request would get, never a 500. The deletion is placed exactly there by a
@@ -14,9 +14,7 @@ let admin: BootstrappedInstance;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "delete-races" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("delete-races"));
 });
 afterAll(async () => t.close());
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createCustomRole, createFolder, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createCustomRole, createFolder, createIdentityWithToken, createProject } from "../../support/factories.js";
 
 // GET /api/v1/folders/:id: Infisical's body (the folder, its environment as {envId, envName,
 // envSlug}, its path and project id); 404 by id first, then membership, then secret-folders:read
@@ -12,9 +12,7 @@ let admin: BootstrappedInstance;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "folder-by-id" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("folder-by-id"));
 });
 afterAll(async () => t.close());
 

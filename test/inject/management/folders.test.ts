@@ -1,15 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import {
-  bearer,
-  bootstrapInstance,
-  createCustomRole,
-  createFolder,
-  createIdentityWithToken,
-  createProject,
-  type BootstrappedInstance,
-} from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createCustomRole, createFolder, createIdentityWithToken, MISSING } from "../../support/factories.js";
 
 // PATCH /api/v1/folders/:folderId, DELETE /api/v1/folders/:folderIdOrName, GET /api/v1/folders on a
 // missing environment, and the bound on folders created per request.
@@ -19,13 +11,9 @@ let admin: BootstrappedInstance;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "folders-mgmt" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("folders-mgmt"));
 });
 afterAll(async () => t.close());
-
-const MISSING = "00000000-0000-4000-8000-000000000000";
 
 const patchFolder = (folderId: string, payload: object, token = admin.token) =>
   t.app.inject({ method: "PATCH", url: `/api/v1/folders/${folderId}`, headers: bearer(token), payload: { workspaceId: projectId, ...payload } });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { type BootstrappedInstance, buildBootstrappedApp, createIdentityWithToken, createProject, injectAs, MISSING } from "../../support/factories.js";
 
 // GET/PATCH/DELETE /api/v1/identities[/:identityId], POST /api/v1/identities/:identityId/revoke-access-tokens,
 // and the Universal Auth client-secret list / get / revoke.
@@ -10,15 +10,11 @@ let t: TestApp;
 let admin: BootstrappedInstance;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
+  ({ t, admin } = await buildBootstrappedApp());
 });
 afterAll(async () => t.close());
 
-const MISSING = "00000000-0000-4000-8000-000000000000";
-
-const call = (method: "GET" | "PATCH" | "DELETE" | "POST", url: string, token = admin.token, payload?: object) =>
-  t.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+const call = (method: "GET" | "PATCH" | "DELETE" | "POST", url: string, token = admin.token, payload?: object) => injectAs(t.app, token, method, url, payload);
 
 /** Whether a token still authenticates: any authenticated route answers 401 once it does not. */
 const tokenWorks = async (token: string) => (await call("GET", "/api/v1/workspace", token)).statusCode === 200;

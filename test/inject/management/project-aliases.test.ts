@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { type BootstrappedInstance, buildBootstrappedApp, createIdentityWithToken, createProject, injectAs } from "../../support/factories.js";
 import { PROJECT_ROUTE_ALIASES } from "../../../src/http/project-route-aliases.js";
 
 // Infisical's `/api/v1/projects/...` paths next to `/workspace/...`: the same routes (auth,
@@ -10,13 +10,11 @@ let t: TestApp;
 let admin: BootstrappedInstance;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
+  ({ t, admin } = await buildBootstrappedApp());
 });
 afterAll(async () => t.close());
 
-const call = (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: object, token = admin.token) =>
-  t.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+const call = (method: "GET" | "POST" | "PATCH" | "DELETE", url: string, payload?: object, token = admin.token) => injectAs(t.app, token, method, url, payload);
 
 describe("/api/v1/projects", () => {
   test("project: list, get, update, delete — same bodies as /workspace", async () => {

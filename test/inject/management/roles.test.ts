@@ -1,14 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import {
-  bearer,
-  bootstrapInstance,
-  createCustomRole,
-  createIdentityWithToken,
-  createProject,
-  type BootstrappedInstance,
-} from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildBootstrappedApp, createCustomRole, createIdentityWithToken, createProject, injectAs, MISSING } from "../../support/factories.js";
 
 // GET/PATCH/DELETE of custom project roles (v2) and the listing of a project's identity memberships.
 
@@ -16,15 +9,11 @@ let t: TestApp;
 let admin: BootstrappedInstance;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
+  ({ t, admin } = await buildBootstrappedApp());
 });
 afterAll(async () => t.close());
 
-const MISSING = "00000000-0000-4000-8000-000000000000";
-
-const call = (method: "GET" | "PATCH" | "DELETE", url: string, token = admin.token, payload?: object) =>
-  t.app.inject({ method, url, headers: bearer(token), ...(payload ? { payload } : {}) });
+const call = (method: "GET" | "PATCH" | "DELETE", url: string, token = admin.token, payload?: object) => injectAs(t.app, token, method, url, payload);
 
 const readDev = [{ subject: "dynamic-secrets", action: ["read-root-credential"], conditions: { environment: { $eq: "dev" } } }];
 

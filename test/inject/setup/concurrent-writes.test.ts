@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildBootstrappedApp, createProject } from "../../support/factories.js";
 
 // Concurrent set-up writes: each one either lands whole or is refused with an envelope, never a 500.
 
@@ -8,8 +8,7 @@ let t: TestApp;
 let admin: BootstrappedInstance;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
+  ({ t, admin } = await buildBootstrappedApp());
 });
 afterAll(async () => t?.close());
 

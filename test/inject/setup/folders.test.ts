@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createCustomRole, createFolder, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createCustomRole, createFolder, createIdentityWithToken } from "../../support/factories.js";
 
 // POST /api/v1/folders (§C.3) and folder resolution by path (§B.5 step 6).
 
@@ -10,9 +10,7 @@ let admin: BootstrappedInstance;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "folder-proj" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("folder-proj"));
 });
 afterAll(async () => t.close());
 

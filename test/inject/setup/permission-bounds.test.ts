@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject } from "../../support/factories.js";
 
 // Permission rules are parsed before any permission check, for any authenticated caller, and glob
 // parsing is superlinear: glob length, glob nesting and the number of rules are bounded (422).
@@ -10,9 +10,7 @@ let admin: BootstrappedInstance;
 let project: { id: string; slug: string };
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  project = await createProject(t.app, admin.token, { slug: "bounds-proj" });
+  ({ t, admin, project } = await buildAppWithProject("bounds-proj"));
 });
 afterAll(async () => t?.close());
 

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { Actor } from "../../../src/lib/actor.js";
 import { ProjectPermissionDynamicSecretActions as DS, ProjectPermissionSub } from "../../../src/permissions/actions.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createIdentityWithToken } from "../../support/factories.js";
 
 // Additional privileges (§C.8, §F.8 #59/#60) and v1 roles (§B.8, §F.8 #61/#62).
 
@@ -15,9 +15,7 @@ let admin: BootstrappedInstance;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "ds-proj" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("ds-proj"));
 });
 afterAll(async () => t.close());
 

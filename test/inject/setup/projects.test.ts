@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildBootstrappedApp, createIdentityWithToken, createProject } from "../../support/factories.js";
 
 // POST /api/v2/workspace and POST /api/v1/workspace/:projectId/environments (§C.1, §C.2).
 
@@ -9,8 +9,7 @@ let t: TestApp;
 let admin: BootstrappedInstance;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
+  ({ t, admin } = await buildBootstrappedApp());
 });
 afterAll(async () => t.close());
 

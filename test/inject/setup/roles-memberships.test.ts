@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { envelope } from "../../support/envelope.js";
-import { buildTestApp, type TestApp } from "../../support/app.js";
-import { bearer, bootstrapInstance, createCustomRole, createIdentityWithToken, createProject, type BootstrappedInstance } from "../../support/factories.js";
+import type { TestApp } from "../../support/app.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createCustomRole, createIdentityWithToken } from "../../support/factories.js";
 
 // Custom project roles (§C.7, §B.3 validation) and identity memberships (§C.6).
 
@@ -10,9 +10,7 @@ let admin: BootstrappedInstance;
 let projectId: string;
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  projectId = (await createProject(t.app, admin.token, { slug: "roles-proj" })).id;
+  ({ t, admin, project: { id: projectId } } = await buildAppWithProject("roles-proj"));
 });
 afterAll(async () => t.close());
 

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import type { TestApp } from "../../support/app.js";
 import { buildTestApp } from "../../support/app.js";
 import { createTestDb } from "../../support/db.js";
-import { bearer, bootstrapInstance, createIdentityWithToken, createProject, type BootstrappedInstance, type IdentityWithToken } from "../../support/factories.js";
+import { bearer, type BootstrappedInstance, buildAppWithProject, createIdentityWithToken, type IdentityWithToken } from "../../support/factories.js";
 import { HOSTILE_STRINGS, pick, prng, randomValue, type Rand } from "../../support/fuzz.js";
 
 // Seeded fuzzing of every set-up and auth route: random and hostile bodies, query strings and path
@@ -19,9 +19,7 @@ const sacrificialTokens: string[] = [];
 
 
 beforeAll(async () => {
-  t = await buildTestApp();
-  admin = await bootstrapInstance(t.app);
-  project = await createProject(t.app, admin.token, { slug: "fuzz-proj" });
+  ({ t, admin, project } = await buildAppWithProject("fuzz-proj"));
   member = await createIdentityWithToken(t.app, admin.token, { orgId: admin.orgId, projectId: project.id, roles: ["viewer"], name: "fuzz-member", universalAuth: { accessTokenTTL: 3600, accessTokenMaxTTL: 864_000 } });
   for (let i = 0; i < 4; i += 1) {
     const login = await t.app.inject({

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { auth, buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
-import { createFolder } from "../../support/factories.js";
-import { auditEvents, createLease, leaseRow } from "../../inject/leases/lease-support.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { auth, createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
+import { auditEvents, createLease, leaseRow } from "../../support/leases.js";
 import { pgAdmin, pgLogin, pgRole, pgTargetInputs, suffix } from "./targets.js";
 
 // D29 for project, environment and folder deletes against the real PostgreSQL: the credential is
@@ -63,8 +63,7 @@ test("environment delete drops the role the same way", async () => {
 });
 
 test("folder delete: a failed revocation keeps the folder with `Failed to delete`; a new DELETE starts again", async () => {
-  const f = await createFixture(t, `cdel-pg-${suffix()}`);
-  await createFolder(t.app, f.admin.token, { projectId: f.project.id, environment: "dev", path: "/", name: "svc" });
+  const f = await createFixture(t, `cdel-pg-${suffix()}`, { folders: ["dev:/svc"] });
   const lease = await pgLease(f, "pg-folder", "/svc");
   const folder = await db()
     .selectFrom("secret_folders as s")

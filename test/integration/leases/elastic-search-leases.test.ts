@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
 import { envelope } from "../../support/envelope.js";
 import { elasticLogin, startFakeElasticsearch, type FakeElasticsearch } from "../../support/fake-elasticsearch.js";
-import { createLease, expireNow, leaseRow, renewLease, revokeLease } from "../../inject/leases/lease-support.js";
+import { createLease, expireNow, leaseRow, renewLease, revokeLease } from "../../support/leases.js";
 import { suffix } from "./targets.js";
 
 // elastic-search leases (leases.md §5.5) against a loopback fake of Elasticsearch's security API:

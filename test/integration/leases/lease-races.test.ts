@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
-import { createLease, expireNow, leaseRow, renewLease, revokeLease } from "../../inject/leases/lease-support.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
+import { createLease, expireNow, leaseRow, renewLease, revokeLease } from "../../support/leases.js";
 import { pgAdmin, pgRole, pgTargetInputs, suffix } from "./targets.js";
 
 // Races (D28, D32, D26/D27): the lease rows decide, so every credential is revoked exactly once
@@ -16,7 +17,7 @@ const roles: string[] = [];
 
 beforeAll(async () => {
   await pgAdmin((c) => c.query(`CREATE DATABASE ${DB}`));
-  t = await buildDsTestApp({ MAX_LEASE_LIMIT: "4" });
+  t = await buildDsTestApp({ env: { MAX_LEASE_LIMIT: "4" } });
   f = await createFixture(t, `race-${suffix()}`);
   await createDynamicSecret(t, f, "totp-limit");
   await createDynamicSecret(t, f, "pg-ds", { provider: { type: "sql-database", inputs: PG_INPUTS }, defaultTTL: "1h", maxTTL: "24h" });
@@ -78,7 +79,7 @@ test("D26/D27: revoke racing expiry — revoked exactly once, no 500, no `Failed
 test("D26: two workers (replicas) sweeping the same due leases revoke each once", async () => {
   const leases = await Promise.all(Array.from({ length: 4 }, () => pgLease()));
   for (const { lease } of leases) await expireNow(t, lease.id);
-  const other = await buildDsTestApp({}, t);
+  const other = await buildDsTestApp({ shared: t });
   try {
     const [a, b] = await Promise.all([t.container.leaseExpiryService.sweep(), other.container.leaseExpiryService.sweep()]);
     expect(a.failed + b.failed).toBe(0);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
-import { createLease, expireNow, leaseRow, listLeases, renewLease, revokeLease } from "../../inject/leases/lease-support.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
+import { createLease, expireNow, leaseRow, listLeases, renewLease, revokeLease } from "../../support/leases.js";
 import { rabbit, redisAdmin, redisLogin, suffix } from "./targets.js";
 
 // leases.md §8 L39–L43 on the real Redis (ACL users) and RabbitMQ (management API): the returned

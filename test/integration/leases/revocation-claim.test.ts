@@ -1,9 +1,10 @@
 import { sql } from "kysely";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
 import { envelope } from "../../support/envelope.js";
 import { startFakeElasticsearch, type FakeElasticsearch } from "../../support/fake-elasticsearch.js";
-import { createLease, expireNow, getLease, leaseRow, revokeLease } from "../../inject/leases/lease-support.js";
+import { createLease, expireNow, getLease, leaseRow, revokeLease } from "../../support/leases.js";
 import { suffix } from "./targets.js";
 
 // A revocation claims its lease (status `revoking`, committed) and calls the target with no

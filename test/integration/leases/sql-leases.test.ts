@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { buildDsTestApp, createDynamicSecret, createFixture, type DsTestApp, type Fixture } from "../../inject/dynamic-secrets/fixtures.js";
+import { buildDsTestApp, type DsTestApp } from "../../support/app.js";
+import { createDynamicSecret, createFixture, type Fixture } from "../../support/factories.js";
 import { envelope } from "../../support/envelope.js";
-import { auditEvents, call, createLease, expireNow, leaseRow, listLeases, renewLease, revokeLease } from "../../inject/leases/lease-support.js";
+import { auditEvents, call, createLease, expireNow, leaseRow, listLeases, renewLease, revokeLease } from "../../support/leases.js";
 import { mysqlAdmin, mysqlLogin, pgAdmin, pgLogin, pgPasswordMatches, pgRole, pgTargetInputs, suffix } from "./targets.js";
 
 // leases.md §8 L14–L38 on the real PostgreSQL and MariaDB (D33: a login with the returned

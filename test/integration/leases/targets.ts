@@ -1,4 +1,4 @@
-import { createHash, createHmac, pbkdf2Sync, randomBytes } from "node:crypto";
+import { createHash, createHmac, pbkdf2Sync } from "node:crypto";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { Redis } from "ioredis";
@@ -9,7 +9,7 @@ import { basicAuth, httpRequest } from "../../../src/dynamic-secrets/transport/h
 // (root, no password), Redis 6379, RabbitMQ management 15672 (guest/guest).
 
 export const PG_ADMIN_URL = "postgres://postgres@127.0.0.1:5432/postgres";
-export const suffix = () => randomBytes(3).toString("hex");
+export { suffix } from "../../support/factories.js";
 
 export async function pgAdmin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
   const client = new pg.Client({ connectionString: PG_ADMIN_URL });
