@@ -108,15 +108,15 @@ export class UnsupportedMediaTypeError extends AppError {
   readonly code = "UnsupportedMediaType" as const;
 }
 
-/**
- * 422. `issues` are Zod-style issue objects ({code, path, message, …}); Infisical sends them as the
- * envelope's `message` (an array). A plain string message is allowed for non-schema failures.
- */
 export class RequestHeaderFieldsTooLargeError extends AppError {
   readonly status = 431;
   readonly code = "RequestHeaderFieldsTooLarge" as const;
 }
 
+/**
+ * 422. `issues` are Zod-style issue objects ({code, path, message, …}); Infisical sends them as the
+ * envelope's `message` (an array). A plain string message is allowed for non-schema failures.
+ */
 export class ValidationError extends AppError {
   readonly status = 422;
   readonly code = "ValidationFailure" as const;

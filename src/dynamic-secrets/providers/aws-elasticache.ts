@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { awsQuery } from "../transport/aws-sigv4.js";
+import { awsRequest } from "../transport/aws-sigv4.js";
 import { connectionFailed } from "../transport/connection-error.js";
 import { required, trimmed } from "./fields.js";
 import { defineProvider } from "./provider.js";
@@ -23,14 +23,14 @@ export function createAwsElastiCacheProvider(endpoint = (region: string) => `htt
     async validateConnection(inputs, ctx) {
       try {
         // Describing the replication group proves the keys and that the cluster exists.
-        await awsQuery(
-          endpoint(inputs.region),
-          "elasticache",
-          inputs.region,
-          { Action: "DescribeReplicationGroups", ReplicationGroupId: inputs.clusterName, Version: "2015-02-02" },
-          { accessKeyId: inputs.accessKeyId, secretAccessKey: inputs.secretAccessKey },
-          ctx.connectionTimeoutMs,
-        );
+        await awsRequest({
+          endpoint: endpoint(inputs.region),
+          service: "elasticache",
+          region: inputs.region,
+          call: { query: { Action: "DescribeReplicationGroups", ReplicationGroupId: inputs.clusterName, Version: "2015-02-02" } },
+          credentials: { accessKeyId: inputs.accessKeyId, secretAccessKey: inputs.secretAccessKey },
+          timeoutMs: ctx.connectionTimeoutMs,
+        });
       } catch (err) {
         throw connectionFailed(err, [inputs.accessKeyId, inputs.secretAccessKey]);
       }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { connectionFailed } from "../transport/connection-error.js";
 import { required, trimmed } from "./fields.js";
-import { awsQuery } from "../transport/aws-sigv4.js";
+import { awsRequest } from "../transport/aws-sigv4.js";
 import { defineProvider } from "./provider.js";
 
 const CommonFields = {
@@ -52,16 +52,11 @@ async function testAwsIam(inputs: AwsIamInputs, timeoutMs: number, endpoints: Aw
   }
   const credentials = { accessKeyId: inputs.accessKey, secretAccessKey: inputs.secretAccessKey };
   if (inputs.credentialType === "temporary-credentials") {
-    await awsQuery(
-      endpoints.sts(inputs.region),
-      "sts",
-      inputs.region,
-      { Action: "GetSessionToken", Version: "2011-06-15", DurationSeconds: "900" },
-      credentials,
-      timeoutMs,
-    );
+    const call = { query: { Action: "GetSessionToken", Version: "2011-06-15", DurationSeconds: "900" } };
+    await awsRequest({ endpoint: endpoints.sts(inputs.region), service: "sts", region: inputs.region, call, credentials, timeoutMs });
   } else {
-    await awsQuery(endpoints.iam, "iam", "us-east-1", { Action: "GetUser", Version: "2010-05-08" }, credentials, timeoutMs);
+    const call = { query: { Action: "GetUser", Version: "2010-05-08" } };
+    await awsRequest({ endpoint: endpoints.iam, service: "iam", region: "us-east-1", call, credentials, timeoutMs });
   }
 }
 

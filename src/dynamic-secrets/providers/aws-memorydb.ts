@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { awsJson } from "../transport/aws-sigv4.js";
+import { awsRequest } from "../transport/aws-sigv4.js";
 import { connectionFailed } from "../transport/connection-error.js";
 import { trimmed } from "./fields.js";
 import { defineProvider } from "./provider.js";
@@ -24,15 +24,14 @@ export function createAwsMemoryDbProvider(endpoint = (region: string) => `https:
     async validateConnection(inputs, ctx) {
       const { accessKeyId, secretAccessKey } = inputs.auth;
       try {
-        await awsJson(
-          endpoint(inputs.region),
-          "memorydb",
-          inputs.region,
-          "AmazonMemoryDB.DescribeClusters",
-          { ClusterName: inputs.clusterName },
-          { accessKeyId, secretAccessKey },
-          ctx.connectionTimeoutMs,
-        );
+        await awsRequest({
+          endpoint: endpoint(inputs.region),
+          service: "memorydb",
+          region: inputs.region,
+          call: { target: "AmazonMemoryDB.DescribeClusters", json: { ClusterName: inputs.clusterName } },
+          credentials: { accessKeyId, secretAccessKey },
+          timeoutMs: ctx.connectionTimeoutMs,
+        });
       } catch (err) {
         throw connectionFailed(err, [accessKeyId, secretAccessKey]);
       }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GatewayFields, PasswordRequirementsSchema, SqlConnectionFields, StatementFields, trimmed } from "./fields.js";
 import { defineProvider } from "./provider.js";
-import { testReachable } from "../transport/tcp-probe.js";
+import { testServerReachable } from "../transport/tcp-probe.js";
 import { validateStatements } from "../templates/check.js";
 
 export const AzureSqlDatabaseInputsSchema = z.object({
@@ -33,12 +33,6 @@ export const azureSqlDatabaseProvider = defineProvider({
   },
   async validateConnection(inputs, ctx) {
     // No SQL Server (TDS) client is shipped: reachability of the server port only.
-    await testReachable({
-      host: inputs.host,
-      port: inputs.port,
-      ctx,
-      tokens: [inputs.password, inputs.username],
-      isGateway: Boolean(inputs.gatewayId || inputs.gatewayPoolId),
-    });
+    await testServerReachable(inputs, ctx);
   },
 });

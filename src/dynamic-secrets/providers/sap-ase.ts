@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SqlConnectionFields, trimmed, withHostIp } from "./fields.js";
 import { defineProvider } from "./provider.js";
-import { testReachable } from "../transport/tcp-probe.js";
+import { testServerReachable } from "../transport/tcp-probe.js";
 import { validateStatements } from "../templates/check.js";
 
 export const SapAseInputsSchema = z
@@ -26,6 +26,6 @@ export const sapAseProvider = defineProvider({
   },
   async validateConnection(inputs, ctx) {
     // No ODBC/FreeTDS driver is shipped: reachability of the server port only.
-    await testReachable({ host: inputs.host, port: inputs.port, ctx, tokens: [inputs.password, inputs.username] });
+    await testServerReachable(inputs, ctx);
   },
 });

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { SqlConnectionFields, StatementFields, TlsFields } from "./fields.js";
 import { defineProvider } from "./provider.js";
-import { testReachable } from "../transport/tcp-probe.js";
+import { testServerReachable } from "../transport/tcp-probe.js";
 import { validateStatements } from "../templates/check.js";
 
 export const SapHanaInputsSchema = z.object({
@@ -24,12 +24,6 @@ export const sapHanaProvider = defineProvider({
   },
   async validateConnection(inputs, ctx) {
     // No SAP HANA client is shipped: reachability of the SQL port only.
-    await testReachable({
-      host: inputs.host,
-      port: inputs.port,
-      ctx,
-      tokens: [inputs.password, inputs.username],
-      tls: inputs.ca ? { ca: inputs.ca, rejectUnauthorized: inputs.sslRejectUnauthorized } : undefined,
-    });
+    await testServerReachable(inputs, ctx, inputs.ca ? { ca: inputs.ca, rejectUnauthorized: inputs.sslRejectUnauthorized } : undefined);
   },
 });

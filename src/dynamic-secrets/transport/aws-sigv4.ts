@@ -58,61 +58,28 @@ export function awsErrorMessage(body: string): string | undefined {
   }
 }
 
-async function sendSigned(args: {
+/** What one call sends: a Query API's form parameters (IAM, STS, ElastiCache) or a JSON 1.1 API's target and body (MemoryDB). */
+export type AwsCall = { query: Record<string, string> } | { target: string; json: unknown };
+
+/** A signed POST to an AWS API; on an error status, AWS's own error message. */
+export async function awsRequest(args: {
   endpoint: string;
   service: string;
   region: string;
-  headers: Record<string, string>;
-  body: string;
+  call: AwsCall;
   credentials: AwsCredentials;
   timeoutMs: number;
 }): Promise<void> {
-  const headers = await signAwsRequest({ method: "POST", url: args.endpoint, ...args });
+  const { endpoint, service, region, call, credentials, timeoutMs } = args;
+  const [contentHeaders, body] =
+    "query" in call
+      ? [{ "content-type": "application/x-www-form-urlencoded; charset=utf-8" }, new URLSearchParams(call.query).toString()]
+      : [{ "content-type": "application/x-amz-json-1.1", "x-amz-target": call.target }, JSON.stringify(call.json)];
+  const headers = await signAwsRequest({ method: "POST", url: endpoint, headers: contentHeaders, body, service, region, credentials });
   try {
-    await httpRequest({ url: args.endpoint, method: "POST", headers, body: args.body, timeoutMs: args.timeoutMs });
+    await httpRequest({ url: endpoint, method: "POST", headers, body, timeoutMs });
   } catch (err) {
     if (err instanceof HttpStatusError) throw new Error(awsErrorMessage(err.response.body) ?? err.message);
     throw err;
   }
-}
-
-/** A signed call to an AWS Query API (IAM, STS, ElastiCache); AWS's error message on failure. */
-export function awsQuery(
-  endpoint: string,
-  service: string,
-  region: string,
-  params: Record<string, string>,
-  credentials: AwsCredentials,
-  timeoutMs: number,
-): Promise<void> {
-  return sendSigned({
-    endpoint,
-    service,
-    region,
-    headers: { "content-type": "application/x-www-form-urlencoded; charset=utf-8" },
-    body: new URLSearchParams(params).toString(),
-    credentials,
-    timeoutMs,
-  });
-}
-
-/** A signed call to an AWS JSON 1.1 API (MemoryDB). */
-export function awsJson(
-  endpoint: string,
-  service: string,
-  region: string,
-  target: string,
-  payload: unknown,
-  credentials: AwsCredentials,
-  timeoutMs: number,
-): Promise<void> {
-  return sendSigned({
-    endpoint,
-    service,
-    region,
-    headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": target },
-    body: JSON.stringify(payload),
-    credentials,
-    timeoutMs,
-  });
 }

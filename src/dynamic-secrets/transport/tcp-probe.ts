@@ -62,3 +62,16 @@ export async function testReachable(args: {
     throw connectionFailed(err, args.tokens);
   }
 }
+
+/**
+ * testReachable for a server of host/port/username/password inputs (the SQL family), with the
+ * username and password redacted and the gateway fields, where the provider has them, honoured.
+ */
+export function testServerReachable(
+  inputs: { host: string; port: number; username: string; password: string; gatewayId?: string | null; gatewayPoolId?: string | null },
+  ctx: ProviderContext,
+  tls?: TlsProbeOptions,
+): Promise<void> {
+  const isGateway = Boolean(inputs.gatewayId || inputs.gatewayPoolId);
+  return testReachable({ host: inputs.host, port: inputs.port, ctx, tokens: [inputs.password, inputs.username], tls, isGateway });
+}
