@@ -1,6 +1,7 @@
 import type { Config } from "../config.js";
 import type { Executor } from "../db/database.js";
 import { BadRequestError, ForbiddenRequestError, NotFoundError, UnauthorizedError } from "../lib/errors.js";
+import { createBoundedCache } from "../lib/caches.js";
 import { isUuid } from "../lib/uuid.js";
 import type { Actor } from "../lib/actor.js";
 import * as tokens from "./access-token.repository.js";
@@ -44,18 +45,44 @@ function ttlExpired(token: AccessToken, now: Date): boolean {
   return now.getTime() > anchor + token.ttl * 1000;
 }
 
+/** A verified token string's claims, and the time claims to check again on every use (seconds). */
+type VerifiedToken = { claims: BearerClaims | undefined; exp?: number; nbf?: number };
+
+/** Distinct verified token strings kept (a few hundred bytes each). */
+export const VERIFIED_TOKEN_CACHE_SIZE = 10_000;
+
 export function createAuthService({ db, config }: { db: Executor; config: Pick<Config, "authSecret"> }) {
   const signingKey = tokenSigningKey(config.authSecret);
+  // Token string → what verifying it yielded (see lib/caches.ts). The signature of a given string
+  // is checked once; its exp/nbf are checked on every use, as jsonwebtoken does; an entry that no
+  // longer passes them is verified again in full, which answers the same error as without a cache.
+  const verified = createBoundedCache<string, VerifiedToken>(VERIFIED_TOKEN_CACHE_SIZE);
 
   /** The identity-token claims of a verified JWT; undefined for any other token type. */
   function identityClaimsOf(token: string): BearerClaims | undefined {
+    const hit = verified.get(token);
+    if (hit) {
+      const now = Math.floor(Date.now() / 1000);
+      if ((hit.exp === undefined || now < hit.exp) && (hit.nbf === undefined || now >= hit.nbf)) return hit.claims;
+      verified.delete(token);
+    }
     const payload = verifyJwt(signingKey, token);
+    const claims = claimsOf(payload);
+    verified.set(token, {
+      claims,
+      ...(typeof payload.exp === "number" ? { exp: payload.exp } : {}),
+      ...(typeof payload.nbf === "number" ? { nbf: payload.nbf } : {}),
+    });
+    return claims;
+  }
+
+  function claimsOf(payload: Record<string, unknown>): BearerClaims | undefined {
     if (payload.authTokenType !== IDENTITY_ACCESS_TOKEN_TYPE) return undefined;
     const tokenId = payload.identityAccessTokenId;
     const identityId = payload.identityId;
     // A correctly signed token with unusable ids can only name no row.
     if (!isUuid(tokenId) || !isUuid(identityId)) throw new UnauthorizedError(NO_TOKEN);
-    return { identityId, tokenId };
+    return Object.freeze({ identityId, tokenId });
   }
 
   /**

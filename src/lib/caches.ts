@@ -6,10 +6,13 @@
 //   changes — root-key rotation re-wraps the same key — so an entry is never stale;
 // - compiled permission rule sets (process-wide, keyed by the rules' content): an edited role has
 //   other content, hence another key, so an entry is never stale;
+// - verified access-token strings (per container, keyed by the whole JWT): what checking its
+//   signature yielded never changes for a given string; its exp/nbf are checked on every use, and
+//   the token's row (revocation, uses, TTL, membership) is still read by every request.
 // Built once, not cached: the token signing key object (auth.service); named prepared statements
 // (db/client.ts: per connection, one per fixed statement text). In flight only: the per-secret
 // PATCH queue, which hands each PATCH the row its predecessor wrote (a hint checked by the write).
-// Not cached, on purpose: access tokens, organization and project memberships, roles, privileges,
+// Not cached, on purpose: access-token rows, organization and project memberships, roles, privileges,
 // projects, environments, folders and secrets. A request reads them fresh, folded into its few
 // statements (authentication: one; dynamic-secret lookups: one), so a revoked token, a removed
 // membership or an edited role counts from the very next request on every replica.
@@ -22,6 +25,9 @@ export function createBoundedCache<K, V>(limit: number) {
     set(key: K, value: V): void {
       if (!entries.has(key) && entries.size >= limit) entries.delete(entries.keys().next().value as K);
       entries.set(key, value);
+    },
+    delete: (key: K): void => {
+      entries.delete(key);
     },
     get size() {
       return entries.size;
