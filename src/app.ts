@@ -1,5 +1,5 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
-import { serializerCompiler, type ZodTypeProvider } from "fastify-type-provider-zod";
+import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { registerAuth, settlePendingAuth } from "./auth/auth.plugin.js";
 import { authRoutes } from "./auth/auth.routes.js";
 import { bootstrapRoutes } from "./auth/bootstrap.routes.js";
@@ -11,7 +11,7 @@ import { registerProjectRouteAliases } from "./http/project-route-aliases.js";
 import { registerOpenApi } from "./http/openapi.js";
 import { registerRateLimit } from "./http/rate-limit.js";
 import { trustProxyOption } from "./http/request-context.js";
-import { validatorCompiler } from "./http/zod.js";
+import { serializerCompiler, validatorCompiler } from "./http/zod.js";
 import { BadRequestError, NotFoundError } from "./lib/errors.js";
 import { generateRequestId } from "./lib/request-id.js";
 import { identityRoutes } from "./identities/identity.routes.js";
