@@ -40,18 +40,20 @@ export async function createDb(
  */
 export const PREPARED_MARK = "/*prepared:";
 
-// Marked texts are fixed, so this map stays as small as the list of them.
-const preparedNames = new Map<string, string>();
+// Marked texts are fixed, so this map stays as small as the list of them. Keyed by label, then
+// compared whole: the text is built afresh for every query, and hashing a few kilobytes of it as a
+// Map key on every call cost more than comparing it with the one or two texts of its label.
+const preparedNames = new Map<string, { text: string; name: string }[]>();
 
 function preparedNameOf(text: string): string | undefined {
   if (!text.startsWith(PREPARED_MARK)) return undefined;
-  let name = preparedNames.get(text);
-  if (name === undefined) {
-    // The hash keeps two texts under one label apart (pg refuses a name reused with another text).
-    const label = text.slice(PREPARED_MARK.length, text.indexOf("*/"));
-    name = `${label}_${createHash("sha1").update(text).digest("hex").slice(0, 10)}`;
-    preparedNames.set(text, name);
-  }
+  const label = text.slice(PREPARED_MARK.length, text.indexOf("*/"));
+  let known = preparedNames.get(label);
+  if (known === undefined) preparedNames.set(label, (known = []));
+  for (const entry of known) if (entry.text === text) return entry.name;
+  // The hash keeps two texts under one label apart (pg refuses a name reused with another text).
+  const name = `${label}_${createHash("sha1").update(text).digest("hex").slice(0, 10)}`;
+  known.push({ text, name });
   return name;
 }
 
