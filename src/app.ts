@@ -76,8 +76,9 @@ export async function buildApp({ container, logger = false }: BuildAppOptions): 
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(app, settlePendingAuth(container.authService));
   registerJsonBodyParser(app);
-  app.addHook("onRequest", async (request, reply) => {
+  app.addHook("onRequest", (request, reply, done) => {
     reply.header("x-request-id", request.id);
+    done();
   });
   if (config.metricsEnabled) registerMetrics(app, container.metrics);
 

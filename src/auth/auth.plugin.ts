@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, onRequestHookHandler } from "fastify";
 import { clientIp } from "../http/request-context.js";
 import type { Actor } from "../lib/actor.js";
 import type { AuthService, PendingAuth } from "./auth.service.js";
@@ -27,24 +27,42 @@ declare module "fastify" {
 
 type Auth = Pick<AuthService, "authenticate" | "verifyBearer" | "settlePending">;
 
-/** Adds the global authentication hook; call on the root instance before any route is registered. */
+/**
+ * Gives every route with `config.auth` its authentication hook, chosen once when the route is
+ * registered (public routes run none); call on the root instance before any route is registered.
+ * It runs first among the route's onRequest hooks, after the application-wide ones.
+ */
 export function registerAuth(app: FastifyInstance, { authService }: { authService: Auth }): void {
   app.decorateRequest("actor", null as unknown as Actor);
   app.decorateRequest("pendingAuth", null);
-  app.addHook("onRequest", async (request) => {
-    const mode = request.routeOptions.config.auth;
-    if (!mode) return;
+  const credentialsOf = (request: FastifyRequest) => {
     const header = request.headers.authorization;
-    const credentials = {
+    return {
       authorization: Array.isArray(header) ? header[0] : header,
       hasApiKey: request.headers["x-api-key"] !== undefined,
       clientIp: clientIp(request),
     };
-    if (mode === "deferred") {
-      request.pendingAuth = { claims: authService.verifyBearer(credentials), clientIp: credentials.clientIp };
-      return;
-    }
-    request.actor = await authService.authenticate(credentials);
+  };
+  const authenticate: onRequestHookHandler = (request, _reply, done) => {
+    authService.authenticate(credentialsOf(request)).then((actor) => {
+      request.actor = actor;
+      done();
+    }, done);
+  };
+  // Only the checks that need no database; throwing here is answered like a rejected promise.
+  const defer: onRequestHookHandler = (request, _reply, done) => {
+    const credentials = credentialsOf(request);
+    request.pendingAuth = { claims: authService.verifyBearer(credentials), clientIp: credentials.clientIp };
+    done();
+  };
+  app.addHook("onRoute", (route) => {
+    const mode = route.config?.auth;
+    if (!mode) return;
+    const hook = mode === "deferred" ? defer : authenticate;
+    const own = route.onRequest === undefined ? [] : Array.isArray(route.onRequest) ? route.onRequest : [route.onRequest];
+    // A route registered again from these options (its HEAD twin, a path alias) already has it.
+    if (own.includes(hook)) return;
+    route.onRequest = [hook, ...own];
   });
 }
 

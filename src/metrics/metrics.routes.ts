@@ -3,8 +3,9 @@ import type { Metrics } from "./metrics.js";
 
 /** Counts every response (whatever produced it) and serves GET /metrics in Prometheus text format. */
 export function registerMetrics(app: FastifyInstance, metrics: Metrics): void {
-  app.addHook("onResponse", async (request, reply) => {
+  app.addHook("onResponse", (request, reply, done) => {
     metrics.observeRequest(request.method, request.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+    done();
   });
   app.get("/metrics", { schema: { hide: true }, config: { rateLimit: false } }, async (_request, reply) => {
     reply.type(metrics.contentType);
