@@ -5,7 +5,8 @@
 // - project data keys, unwrapped (per database, keyed by project id): a project's data key never
 //   changes — root-key rotation re-wraps the same key — so an entry is never stale;
 // - compiled permission rule sets (process-wide, keyed by the rules' content): an edited role has
-//   other content, hence another key, so an entry is never stale;
+//   other content, hence another key, so an entry is never stale; built-in roles alone, whose
+//   rules are constants of the process, are keyed by their slugs;
 // - verified access-token strings (per container, keyed by the whole JWT): what checking its
 //   signature yielded never changes for a given string; its exp/nbf are checked on every use, and
 //   the token's row (revocation, uses, TTL, membership) is still read by every request.

@@ -111,10 +111,11 @@ export function createAbility(rules: readonly PermissionRule[]): Ability {
 
 /**
  * Identical rule lists (every built-in role, an unchanged custom role) share one compiled ability,
- * keyed by content so an edited role compiles anew (lib/caches.ts).
+ * keyed by content so an edited role compiles anew (lib/caches.ts). A caller whose rules are
+ * constants of this process (built-in roles only) may name them by a key of its own instead,
+ * which spares serializing them on every request.
  */
-export function abilityFor(rules: readonly PermissionRule[]): Ability {
-  const key = JSON.stringify(rules);
+export function abilityFor(rules: readonly PermissionRule[], key: string = JSON.stringify(rules)): Ability {
   const cached = compiledRuleSets.get(key) as Ability | undefined;
   if (cached) return cached;
   const ability = createAbility(rules);

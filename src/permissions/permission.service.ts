@@ -49,16 +49,24 @@ export function assertProjectType(project: { type: string }, expected: string): 
 export function permissionFromAccess(access: ProjectAccess & { membershipId: string }, now = new Date()): ProjectPermission {
   const active = access.roles.filter((role) => isGrantActive(role, now));
   const rules: PermissionRule[] = [];
+  // Built-in roles alone: their rules are constants, named by the slugs in order (see abilityFor).
+  let builtInKey: string | undefined = "built-in project roles:";
   for (const role of active) {
-    if (role.customRoleId) rules.push(...customRoleRules(role.customRules ?? []));
-    else if (isBuiltInProjectRole(role.slug)) rules.push(...BUILT_IN_PROJECT_ROLE_RULES[role.slug]);
-    else throw new NotFoundError(`Project role '${role.slug}' not found`);
+    if (role.customRoleId) {
+      rules.push(...customRoleRules(role.customRules ?? []));
+      builtInKey = undefined;
+    } else if (isBuiltInProjectRole(role.slug)) {
+      rules.push(...BUILT_IN_PROJECT_ROLE_RULES[role.slug]);
+      if (builtInKey !== undefined) builtInKey += `${role.slug},`;
+    } else throw new NotFoundError(`Project role '${role.slug}' not found`);
   }
   for (const privilege of access.privileges) {
-    if (isGrantActive(privilege, now)) rules.push(...customRoleRules(privilege.customRules ?? []));
+    if (!isGrantActive(privilege, now)) continue;
+    rules.push(...customRoleRules(privilege.customRules ?? []));
+    builtInKey = undefined;
   }
   return {
-    ...abilityFor(rules),
+    ...abilityFor(rules, builtInKey),
     projectId: access.project.id,
     projectName: access.project.name,
     orgId: access.project.orgId,
@@ -94,8 +102,9 @@ export function createPermissionService({ db }: { db: Executor }) {
     if (!membership || !membership.isActive) {
       throw new ForbiddenRequestError(undefined, { errorName: "You are not member of this organization" });
     }
-    const rules = isBuiltInOrgRole(membership.role) ? BUILT_IN_ORG_ROLE_RULES[membership.role] : [];
-    return { ...abilityFor(rules), orgId: actor.orgId, role: membership.role };
+    const { role } = membership;
+    const ability = isBuiltInOrgRole(role) ? abilityFor(BUILT_IN_ORG_ROLE_RULES[role], `built-in org role:${role}`) : abilityFor([]);
+    return { ...ability, orgId: actor.orgId, role };
   }
 
   return { getProjectPermission, getOrgPermission };
