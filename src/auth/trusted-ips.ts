@@ -1,5 +1,6 @@
 import { BlockList, isIP } from "node:net";
 import type { TrustedIp } from "../db/tables/common.js";
+import { trustedIpLists } from "../lib/caches.js";
 import { BadRequestError } from "../lib/errors.js";
 
 // IP allow-lists of auth methods, stored as {ipAddress, type, prefix}.
@@ -26,7 +27,15 @@ export function isIpTrusted(clientIp: string, ranges: readonly TrustedIp[]): boo
   const ip = clientIp.startsWith("::ffff:") && isIP(clientIp.slice(7)) === 4 ? clientIp.slice(7) : clientIp;
   const family = isIP(ip);
   if (family === 0) return false;
-  const list = new BlockList();
+  return blockListOf(ranges).check(ip, family === 4 ? "ipv4" : "ipv6");
+}
+
+/** The ranges as a BlockList, built once per distinct list (lib/caches.ts): building one costs more than checking. */
+function blockListOf(ranges: readonly TrustedIp[]): BlockList {
+  const key = ranges.map((range) => `${range.type} ${range.ipAddress}/${range.prefix}`).join(",");
+  let list = trustedIpLists.get(key);
+  if (list) return list;
+  list = new BlockList();
   for (const range of ranges) {
     try {
       list.addSubnet(range.ipAddress, range.prefix, range.type);
@@ -34,5 +43,6 @@ export function isIpTrusted(clientIp: string, ranges: readonly TrustedIp[]): boo
       // A malformed stored range matches nothing.
     }
   }
-  return list.check(ip, family === 4 ? "ipv4" : "ipv6");
+  trustedIpLists.set(key, list);
+  return list;
 }
