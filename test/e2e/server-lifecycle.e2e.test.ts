@@ -8,6 +8,7 @@ import { migrateToLatestOrThrow } from "../../src/db/migrator.js";
 import { loadConfig } from "../../src/config.js";
 import { createKmsService } from "../../src/kms/kms.service.js";
 import { startServerProcess } from "../support/server-process.js";
+import { insertProjectRow } from "../support/factories.js";
 
 test("npm start on the embedded database: serves /api/status, finishes a request in flight on SIGTERM, exits 0", async () => {
   const dataDir = mkdtempSync(path.join(tmpdir(), "ds-life-"));
@@ -88,12 +89,7 @@ test("a start with another root key than the one that wrapped the data keys exit
   const config = loadConfig({ DATA_DIR: dataDir });
   const handle = await createEmbeddedDb(dataDir);
   await migrateToLatestOrThrow(handle.db);
-  const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
-  const project = await handle.db
-    .insertInto("projects")
-    .values({ org_id: org.id, name: "p", slug: "p", description: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  const project = await insertProjectRow(handle.db);
   await createKmsService({ db: handle.db, ...config }).forProject(project.id);
   await handle.db.destroy();
 

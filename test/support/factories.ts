@@ -1,8 +1,10 @@
 import { randomBytes } from "node:crypto";
 import type { FastifyInstance } from "fastify";
+import type { Kysely } from "kysely";
 import * as tokens from "../../src/auth/access-token.repository.js";
 import { signAccessToken } from "../../src/auth/token.js";
 import * as identities from "../../src/identities/identity.repository.js";
+import type { Database } from "../../src/db/database.js";
 import type { Actor } from "../../src/lib/actor.js";
 import * as memberships from "../../src/projects/membership.repository.js";
 import type { NewMembershipRole } from "../../src/projects/membership.repository.js";
@@ -184,6 +186,12 @@ export async function createIdentity(t: TestApp, orgId: string, name: string, or
   });
   const token = signAccessToken(t.config.authSecret, { identityId: identity.id, identityAccessTokenId: row.id }, 0);
   return { id: identity.id, name, token, orgId, actor: { type: "identity", identityId: identity.id, name, orgId, tokenId: row.id, authMethod: null } };
+}
+
+/** An organization and a project `slug` as bare rows (no environments, no members), for suites on a raw database. */
+export async function insertProjectRow(db: Kysely<Database>, slug = "p"): Promise<{ id: string }> {
+  const org = await db.insertInto("organizations").values({ name: slug, slug }).returning("id").executeTakeFirstOrThrow();
+  return db.insertInto("projects").values({ org_id: org.id, name: slug, slug, description: null }).returning("id").executeTakeFirstOrThrow();
 }
 
 export type Fixture = {

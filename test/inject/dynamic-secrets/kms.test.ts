@@ -12,6 +12,7 @@ import { createEmbeddedDb } from "../../../src/db/client.js";
 import { migrateToLatestOrThrow } from "../../../src/db/migrator.js";
 import { TEST_AUTH_SECRET } from "../../support/app.js";
 import { createTestDb, usingRealPostgres, type TestDb } from "../../support/db.js";
+import { insertProjectRow } from "../../support/factories.js";
 
 // The KMS on the real database: lazy data keys, envelope round trips, root-key rotation (function and CLI).
 
@@ -20,13 +21,7 @@ const rootKey = generateKey();
 const root = { rootKey, rootKeyId: rootKeyIdOf(rootKey) };
 
 async function newProject(slug: string): Promise<string> {
-  const org = await testDb.db.insertInto("organizations").values({ name: slug, slug }).returning("id").executeTakeFirstOrThrow();
-  const project = await testDb.db
-    .insertInto("projects")
-    .values({ org_id: org.id, name: slug, slug, description: null })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return project.id;
+  return (await insertProjectRow(testDb.db, slug)).id;
 }
 
 beforeAll(async () => {
@@ -149,12 +144,7 @@ describe("npm run rotate-root-key", () => {
     try {
       let handle = await createEmbeddedDb(dataDir);
       await migrateToLatestOrThrow(handle.db);
-      const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
-      const project = await handle.db
-        .insertInto("projects")
-        .values({ org_id: org.id, name: "p", slug: "p", description: null })
-        .returning("id")
-        .executeTakeFirstOrThrow();
+      const project = await insertProjectRow(handle.db);
       const blob = (await createKmsService({ db: handle.db, ...root }).forProject(project.id)).encryptJson({ k: "embedded" });
       await handle.db.destroy();
 
@@ -192,12 +182,7 @@ describe("npm run rotate-root-key", () => {
       const oldFile = readFileSync(file, "utf8");
       let handle = await createEmbeddedDb(dataDir);
       await migrateToLatestOrThrow(handle.db);
-      const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
-      const project = await handle.db
-        .insertInto("projects")
-        .values({ org_id: org.id, name: "p", slug: "p", description: null })
-        .returning("id")
-        .executeTakeFirstOrThrow();
+      const project = await insertProjectRow(handle.db);
       const blob = (await createKmsService({ db: handle.db, ...before }).forProject(project.id)).encryptJson({ k: "file" });
       await handle.db.destroy();
 
@@ -241,12 +226,7 @@ describe("npm run rotate-root-key", () => {
       const oldFile = readFileSync(path.join(dataDir, "secrets.json"), "utf8");
       const handle = await createEmbeddedDb(dataDir);
       await migrateToLatestOrThrow(handle.db);
-      const org = await handle.db.insertInto("organizations").values({ name: "o", slug: "o" }).returning("id").executeTakeFirstOrThrow();
-      const project = await handle.db
-        .insertInto("projects")
-        .values({ org_id: org.id, name: "p", slug: "p", description: null })
-        .returning("id")
-        .executeTakeFirstOrThrow();
+      const project = await insertProjectRow(handle.db);
       // A key the current root key did not wrap: the rotation must stop and change nothing.
       await handle.db.insertInto("project_data_keys").values({ project_id: project.id, wrapped_key: Buffer.alloc(61), root_key_id: "unknown" }).execute();
       await handle.db.destroy();

@@ -178,14 +178,17 @@ describe("postgres", () => {
     expect(await pgLogin(DB, data.DB_USERNAME, data.DB_PASSWORD)).toBe(false);
   });
 
-  test("D25: a `creating` row a dead process left behind is revoked and removed once stale", async () => {
-    const { lease, data } = await pgLease();
-    // As if the process died after the provider call: the row is still `creating`, and old.
-    await t.testDb.db
+  /** As if the process died after the provider call: the row is still `creating`, and an hour old. */
+  const makeStaleCreating = (leaseId: string) =>
+    t.testDb.db
       .updateTable("dynamic_secret_leases")
       .set({ status: "creating", created_at: new Date(Date.now() - 3_600_000) } as never)
-      .where("id", "=", lease.id)
+      .where("id", "=", leaseId)
       .execute();
+
+  test("D25: a `creating` row a dead process left behind is revoked and removed once stale", async () => {
+    const { lease, data } = await pgLease();
+    await makeStaleCreating(lease.id);
     expect((await listLeases(t, f, "pg-ds")).body.leases.map((l: any) => l.id)).not.toContain(lease.id);
     await t.container.leaseExpiryService.sweep();
     expect(await leaseRow(t, lease.id)).toBeUndefined();
@@ -194,11 +197,7 @@ describe("postgres", () => {
 
   test("D25 + D27: a stale `creating` row whose revocation fails is kept (`Failed to delete`, backoff) and retried until the role is gone", async () => {
     const { lease, data } = await pgLease();
-    await t.testDb.db
-      .updateTable("dynamic_secret_leases")
-      .set({ status: "creating", created_at: new Date(Date.now() - 3_600_000) } as never)
-      .where("id", "=", lease.id)
-      .execute();
+    await makeStaleCreating(lease.id);
     // The role owns a table: DROP ROLE fails until the table is gone.
     const table = `lease_block_${suffix()}`;
     await pgAdmin((c) => c.query(`CREATE TABLE ${table} (id int); ALTER TABLE ${table} OWNER TO "${data.DB_USERNAME}"`));
