@@ -3,7 +3,7 @@ import { EventType } from "../audit/audit.types.js";
 import type { ProjectCipher } from "../kms/kms.service.js";
 import { BadRequestError, PreconditionFailedError } from "../lib/errors.js";
 import { assertDefaultWithinMax } from "../lib/ttl.js";
-import { assertLeaseTargetUnchanged, leaseTargetMoves } from "../leases/drift.js";
+import { assertNoLeasesAtTarget, leaseTargetMoves } from "../leases/drift.js";
 import { ProjectPermissionDynamicSecretActions as Action, ProjectPermissionSub } from "../permissions/actions.js";
 import * as repo from "./dynamic-secret.repository.js";
 import { STATUS_DELETING, type DynamicSecret, type UpdateDynamicSecretInput } from "./dynamic-secret.types.js";
@@ -122,7 +122,7 @@ export function createUpdateService(deps: UpdateServiceDeps) {
           await db.transaction().execute(async (trx) => {
             const locked = await repo.lockDynamicSecret(trx, plan.base.id);
             if (locked?.version !== plan.base.version) return undefined;
-            await assertLeaseTargetUnchanged(trx, provider, locked.id, plan.before, plan.inputs.inputs);
+            await assertNoLeasesAtTarget(trx, locked.id);
             return repo.writeDynamicSecretPatch(trx, values);
           })
         : await repo.writeDynamicSecretPatch(db, values);

@@ -17,17 +17,12 @@ function valueAt(inputs: unknown, dotted: string): unknown {
   return current;
 }
 
-/** Inside the PATCH transaction, the secret's row locked (lease creation takes the same lock). */
-export async function assertLeaseTargetUnchanged(
-  trx: Trx,
-  provider: { targetFields?: readonly string[] },
-  dynamicSecretId: string,
-  before: unknown,
-  after: unknown,
-): Promise<void> {
-  if (leaseTargetMoves(provider, before, after) && (await countLeases(trx, dynamicSecretId)) > 0) {
-    throw new BadRequestError(TARGET_LOCKED);
-  }
+/**
+ * For a PATCH whose inputs move the target (leaseTargetMoves): inside its transaction, the secret's
+ * row locked (lease creation takes the same lock), refused while any lease lives there.
+ */
+export async function assertNoLeasesAtTarget(trx: Trx, dynamicSecretId: string): Promise<void> {
+  if ((await countLeases(trx, dynamicSecretId)) > 0) throw new BadRequestError(TARGET_LOCKED);
 }
 
 /** Whether the inputs change differs in a field that says where the provider's leases live. */

@@ -46,7 +46,7 @@ export function assertPort(port: number): void {
  * Host check + TCP/TLS reachability, for providers whose client we do not ship. Failures are
  * 400 `Failed to connect with provider: …` with `tokens` redacted.
  */
-export async function testReachable(args: {
+async function testReachable(args: {
   host: string;
   port: number;
   ctx: ProviderContext;
